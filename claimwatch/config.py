@@ -1,0 +1,18 @@
+"""Embedded defaults, overridable from the environment (never from code edits)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DB = Path("data") / "claimwatch.duckdb"
+
+
+def db_path(explicit: str | Path | None = None) -> Path:
+    """The DuckDB file: an explicit path, else $CLAIMWATCH_DB, else data/claimwatch.duckdb."""
+    return Path(explicit or os.environ.get("CLAIMWATCH_DB") or DEFAULT_DB)
+
+
+def mirror_url(explicit: str | None = None) -> str | None:
+    """A base URL serving every agency's paths (a local mirror or test server), from $CLAIMWATCH_MIRROR."""
+    return explicit or os.environ.get("CLAIMWATCH_MIRROR") or None

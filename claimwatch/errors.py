@@ -1,0 +1,24 @@
+"""Errors that tell a data editor which file, row or field was wrong and what was expected."""
+
+from __future__ import annotations
+
+
+class ClaimwatchError(Exception):
+    """Base class for errors claimwatch reports to its users."""
+
+
+class FormatError(ClaimwatchError):
+    """A release file does not have the documented format."""
+
+    def __init__(self, file: str, problem: str, *, row: int | None = None, column: str | None = None):
+        self.file, self.problem, self.row, self.column = file, problem, row, column
+        where = [file]
+        if row is not None:
+            where.append(f"line {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {problem}")
+
+
+class FetchError(ClaimwatchError):
+    """A source could not be fetched after its retries."""

@@ -1,0 +1,122 @@
+"""The small interface every source implements: discover -> fetch -> parse (and recorded releases)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from claimwatch.http import HttpClient
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A normalised table: one row per (release, period, key) with one or more values."""
+
+    name: str
+    period: str  # "month" (a DATE, first of the month) or "year" (an INTEGER)
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One file of a release, byte for byte, with where it came from."""
+
+    name: str
+    url: str
+    content: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A release as found (fetched or recorded), before parsing."""
+
+    source: str
+    label: str
+    files: tuple[RawFile, ...]
+    origin: str = "live"  # "live" (HTTP) or "recorded" (a folder of release files)
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the release: the file's sha256, or of the sorted name:sha256 lines for several files."""
+        if len(self.files) == 1:
+            return self.files[0].sha256
+        lines = "".join(f"{f.name}:{f.sha256}\n" for f in sorted(self.files, key=lambda f: f.name))
+        return hashlib.sha256(lines.encode()).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return sum(len(f.content) for f in self.files)
+
+    @property
+    def release_id(self) -> str:
+        return f"{self.source}/{self.label}@{self.sha256[:8]}"
+
+
+@dataclass
+class ParsedRelease:
+    """A release turned into normalised tables (columns as in sql/tables, without release_id)."""
+
+    data_through: date
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(df) for df in self.tables.values())
+
+
+@dataclass(frozen=True)
+class ReleaseRef:
+    """Where the newest release of a source was found: its label and the URLs of its files."""
+
+    label: str
+    urls: tuple[str, ...]
+
+
+class Source:
+    """Base class: subclasses set the class attributes and implement discover/fetch/parse/recorded."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    recorded_folder: ClassVar[str]
+    grain: ClassVar[str]  # "month" or "year": the unit of data_through
+    tables: ClassVar[tuple[TableSpec, ...]]
+    base_url: str
+
+    def __init__(self, base_url: str | None = None):
+        if base_url is not None:
+            self.base_url = base_url.rstrip("/")
+
+    def discover(self, http: HttpClient) -> ReleaseRef:
+        """Find the newest release on the agency's site."""
+        raise NotImplementedError
+
+    def fetch(self, http: HttpClient, ref: ReleaseRef) -> Candidate:
+        """Download the files of a discovered release (conditional requests through `http`)."""
+        files = tuple(http.get_file(url) for url in ref.urls)
+        return Candidate(self.name, ref.label, files, origin="live")
+
+    def recorded(self, entry: Path) -> Candidate:
+        """Read one recorded release: a file, or a folder of files, under the source's folder."""
+        raise NotImplementedError
+
+    def parse(self, candidate: Candidate) -> ParsedRelease:
+        """Turn the release's bytes into normalised tables, or raise FormatError."""
+        raise NotImplementedError
+
+
+def read_recorded_file(path: Path) -> RawFile:
+    """Read a recorded release file, its URL being its file:// path."""
+    return RawFile(name=path.name, url=path.resolve().as_uri(), content=path.read_bytes())

@@ -1,0 +1,170 @@
+"""Census FT-900 goods trade by partner: country.xlsx (https://www.census.gov/foreign-trade/balance/country.xlsx).
+
+Exports and imports by partner and calendar month in $ millions, not seasonally adjusted, one row per
+(year, partner) with IJAN..IDEC, IYR, EJAN..EDEC, EYR. Months not yet published are 0 in the file: they become
+NULL. Codes below 1000 are aggregates (0015 World, 0003 European Union, 0001 OPEC ...); 1000 and up are
+countries (Census schedule C). Landing page: https://www.census.gov/foreign-trade/statistics/country/index.html
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from claimwatch.errors import FormatError
+from claimwatch.sources.base import Candidate, ParsedRelease, RawFile, ReleaseRef, Source, TableSpec, read_recorded_file
+from claimwatch.sources.csv_file import check_not_html
+
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+HEADER = ["year", "CTY_CODE", "CTYNAME", *(f"I{m}" for m in MONTHS), "IYR", *(f"E{m}" for m in MONTHS), "EYR"]
+WORLD = "0015"
+FLOWS = (("imports", "I"), ("exports", "E"))
+_RECORDED = re.compile(r"release-(\d{4}-\d{2})(?:_data-through-(\d{4}-\d{2}))?")
+
+TRADE_TABLE = TableSpec(
+    "census_trade__monthly", period="month", keys=("flow", "partner_code"), values=("value_usd",)
+)
+
+
+def partner_code(raw) -> str:
+    """Census country codes are 4-digit strings; a workbook may store them as numbers."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return str(raw).strip().zfill(4)
+
+
+def millions_to_dollars(value: float) -> int:
+    """$ millions (as stored, to 6 decimals) to whole dollars."""
+    return round(value * 1_000_000)
+
+
+def release_label_from_http(file: RawFile) -> str:
+    """Label a live release by the month of its Last-Modified date (Census publishes early each month)."""
+    if file.last_modified:
+        try:
+            return f"{parsedate_to_datetime(file.last_modified):%Y-%m}"
+        except (TypeError, ValueError):
+            pass
+    return f"{datetime.now():%Y-%m}"
+
+
+class CensusTrade(Source):
+    """The FT-900 country.xlsx workbook."""
+
+    name = "census_trade"
+    title = "Census goods trade by partner (FT-900 country.xlsx)"
+    recorded_folder = "census_trade_country_xlsx"
+    grain = "month"
+    base_url = "https://www.census.gov"
+    path = "/foreign-trade/balance/country.xlsx"
+    tables = (TRADE_TABLE,)
+
+    def discover(self, http) -> ReleaseRef:
+        # The file lives at one fixed URL; a conditional GET in fetch() tells whether it changed.
+        return ReleaseRef(label="", urls=(self.base_url + self.path,))
+
+    def fetch(self, http, ref: ReleaseRef) -> Candidate:
+        file = http.get_file(ref.urls[0])
+        return Candidate(self.name, ref.label or release_label_from_http(file), (file,), origin="live")
+
+    def recorded(self, entry: Path) -> Candidate:
+        match = _RECORDED.fullmatch(entry.name)
+        if not entry.is_dir() or not match:
+            raise FormatError(str(entry), "expected a folder named release-YYYY-MM[_data-through-YYYY-MM] holding country.xlsx")
+        file = read_recorded_file(entry / "country.xlsx")
+        return Candidate(self.name, match.group(1), (file,), origin="recorded")
+
+    def parse(self, candidate: Candidate) -> ParsedRelease:
+        (file,) = candidate.files
+        rows = read_sheet(file)
+        frame, data_through = normalise(file, rows)
+        return ParsedRelease(data_through=data_through, tables={TRADE_TABLE.name: frame})
+
+
+def read_sheet(file: RawFile) -> list[list]:
+    """Rows of the workbook's first sheet, header checked."""
+    check_not_html(file, "an xlsx workbook")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(file.content))
+        rows = workbook.get_sheet_by_index(0).to_python()
+    except Exception as exc:  # calamine raises its own error types for broken zips and sheets
+        raise FormatError(file.name, f"not a readable xlsx workbook ({exc}); the file may be truncated") from None
+    if not rows:
+        raise FormatError(file.name, "the first sheet is empty; expected a header row " + ", ".join(HEADER))
+    header = [str(h).strip() for h in rows[0]]
+    if header != HEADER:
+        missing = [c for c in HEADER if c not in header]
+        unexpected = [c for c in header if c not in HEADER]
+        raise FormatError(
+            file.name, f"header does not match: missing {missing}, unexpected {unexpected}; expected {HEADER}", row=1
+        )
+    return rows[1:]
+
+
+def normalise(file: RawFile, rows: list[list]) -> tuple[pd.DataFrame, date]:
+    """Long form (flow, partner, month, value in dollars); unpublished months of the newest year become NULL."""
+    parsed = []
+    seen: dict = {}
+    for index, row in enumerate(rows, start=2):
+        try:
+            year = int(float(row[0]))
+        except (TypeError, ValueError):
+            raise FormatError(file.name, f"expected a year, got {row[0]!r}", row=index, column="year") from None
+        code = partner_code(row[1])
+        if not code.isdigit() or len(code) != 4:
+            raise FormatError(file.name, f"expected a 4-digit country code, got {row[1]!r}", row=index, column="CTY_CODE")
+        values = {}
+        for column, cell in zip(HEADER[3:], row[3:]):
+            if column.endswith("YR"):
+                continue
+            if isinstance(cell, str):
+                cell = cell.strip().replace(",", "")
+            try:
+                values[column] = float(cell)
+            except (TypeError, ValueError):
+                raise FormatError(file.name, f"expected a number ($ millions), got {cell!r}", row=index, column=column) from None
+        first = seen.setdefault((year, code), index)
+        if first != index:
+            raise FormatError(file.name, f"duplicate row: year {year} and CTY_CODE {code} already on line {first}", row=index)
+        parsed.append((index, year, code, str(row[2]).strip(), values))
+    if not parsed:
+        raise FormatError(file.name, "no data rows after the header")
+    data_through = published_through(file, parsed)
+    records = []
+    for index, year, code, name, values in parsed:
+        for flow, prefix in FLOWS:
+            for month_no, month in enumerate(MONTHS, start=1):
+                value = values[prefix + month]
+                period = date(year, month_no, 1)
+                if period > data_through:
+                    if value != 0:
+                        raise FormatError(
+                            file.name,
+                            f"{value} for a month after the data-through month {data_through:%Y-%m}; expected 0 (unpublished)",
+                            row=index, column=prefix + month,
+                        )
+                    amount = None
+                else:
+                    amount = millions_to_dollars(value)
+                records.append((flow, code, name, int(code) < 1000, period, amount))
+    frame = pd.DataFrame(records, columns=["flow", "partner_code", "partner_name", "is_aggregate", "month", "value_usd"])
+    frame["value_usd"] = frame["value_usd"].astype("Int64")
+    return frame, data_through
+
+
+def published_through(file: RawFile, parsed: list) -> date:
+    """The newest month with a World total: later months of the newest year are unpublished zeros."""
+    newest = max(year for _, year, *_ in parsed)
+    world = [values for _, year, code, _, values in parsed if year == newest and code == WORLD]
+    if not world:
+        raise FormatError(file.name, f"no World (CTY_CODE {WORLD}) row for {newest}; cannot tell which months are published")
+    months = [n for n, m in enumerate(MONTHS, start=1) if world[0]["E" + m] or world[0]["I" + m]]
+    if not months:
+        raise FormatError(file.name, f"the World row for {newest} has no published month")
+    return date(newest, max(months), 1)

@@ -1,0 +1,70 @@
+"""World Bank population (SP.POP.TOTL) by country and year, in the long CSV form of datahub's `population` dataset.
+
+Indicator: https://data.worldbank.org/indicator/SP.POP.TOTL (CC BY 4.0). The CSV
+(`Country Name,Country Code,Year,Value`, ISO3 codes) is rebuilt by datahub from the World Bank API; it
+includes aggregates (World, income groups, regions) as well as countries; some vintages give aggregates
+fractional values (e.g. 212032318.5), so population is stored as a double, as published.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pandas as pd
+
+from claimwatch.errors import FormatError
+from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, read_recorded_file
+from claimwatch.sources.csv_file import check_unique, parse_float, parse_int, read_csv_rows
+
+HEADER = ("Country Name", "Country Code", "Year", "Value")
+WB_TABLE = TableSpec("worldbank__population", period="year", keys=("country_code",), values=("population",))
+
+
+class WorldBankPopulation(Source):
+    """SP.POP.TOTL as published in datahub's population.csv."""
+
+    name = "worldbank_population"
+    title = "World Bank population (SP.POP.TOTL)"
+    recorded_folder = "worldbank_population_datahub"
+    grain = "year"
+    base_url = "https://raw.githubusercontent.com"
+    path = "/datasets/population/main/data/population.csv"
+    tables = (WB_TABLE,)
+
+    def discover(self, http) -> ReleaseRef:
+        return ReleaseRef(label="", urls=(self.base_url + self.path,))
+
+    def fetch(self, http, ref: ReleaseRef) -> Candidate:
+        file = http.get_file(ref.urls[0])
+        stamp = datetime.now()
+        if file.last_modified:
+            try:
+                stamp = parsedate_to_datetime(file.last_modified)
+            except (TypeError, ValueError):
+                pass
+        return Candidate(self.name, f"{stamp:%Y-%m-%d}", (file,), origin="live")
+
+    def recorded(self, entry: Path) -> Candidate:
+        match = re.fullmatch(r"commit-(\d{4}-\d{2}-\d{2})", entry.name)
+        if not entry.is_dir() or not match:
+            raise FormatError(str(entry), "expected a folder named commit-YYYY-MM-DD holding population.csv")
+        return Candidate(self.name, match.group(1), (read_recorded_file(entry / "population.csv"),), origin="recorded")
+
+    def parse(self, candidate: Candidate) -> ParsedRelease:
+        (file,) = candidate.files
+        records, seen = [], {}
+        for line, (name, code, year, value) in read_csv_rows(file, HEADER):
+            code = code.strip()
+            if not re.fullmatch(r"[A-Z0-9]{3}", code):
+                raise FormatError(file.name, f"expected a 3-character country code, got {code!r}", row=line, column="Country Code")
+            year_no = parse_int(file, line, "Year", year)
+            check_unique(file, seen, (code, year_no), line)
+            population = parse_float(file, line, "Value", value) if value.strip() else None
+            records.append((code, name.strip(), year_no, population))
+        if not records:
+            raise FormatError(file.name, "no data rows after the header")
+        frame = pd.DataFrame(records, columns=["country_code", "country_name", "year", "population"])
+        return ParsedRelease(data_through=date(int(frame["year"].max()), 1, 1), tables={WB_TABLE.name: frame})

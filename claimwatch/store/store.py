@@ -1,0 +1,132 @@
+"""Open the DuckDB store, create its schema, and write one release per transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from claimwatch.http import StoredCopy
+from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
+from claimwatch.store.views import latest_view, revisions_view
+
+
+def sql_dir() -> Path:
+    """The project's sql/ folder (next to the package in a checkout, inside it in a wheel)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "sql", here / "sql"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"no sql/ folder next to {here}")
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    release_id: str
+    status: str
+    reason: str | None
+
+
+class Store:
+    """A claimwatch DuckDB file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+        self.con = con
+        self.path = path
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def create_schema(self, tables: Iterable[TableSpec]) -> None:
+        """Create the tables in sql/tables and the _latest/_revisions views of each normalised table."""
+        for ddl in sorted((sql_dir() / "tables").glob("*.sql")):
+            self.con.execute(ddl.read_text())
+        for spec in tables:
+            self.con.execute(latest_view(spec))
+            self.con.execute(revisions_view(spec))
+
+    # ValidatorCache, for conditional HTTP requests
+    def stored_copy(self, url: str) -> StoredCopy | None:
+        row = self.con.execute(
+            "select etag, last_modified, content from raw_files where url = ? order by fetched_at desc limit 1",
+            [url],
+        ).fetchone()
+        return StoredCopy(row[0], row[1], bytes(row[2])) if row else None
+
+    def find(self, candidate: Candidate) -> StoredRelease | None:
+        """The stored release with the same source and sha256, if any."""
+        row = self.con.execute(
+            "select release_id, status, reason from releases where source = ? and sha256 = ?",
+            [candidate.source, candidate.sha256],
+        ).fetchone()
+        return StoredRelease(*row) if row else None
+
+    def save(
+        self,
+        candidate: Candidate,
+        grain: str,
+        parsed: ParsedRelease | None,
+        reason: str | None,
+        fetched_at: datetime,
+    ) -> str:
+        """Store a release in one transaction: published with its rows, or rejected with the reason."""
+        now = datetime.now(timezone.utc)
+        release_id = candidate.release_id
+        status = "published" if parsed is not None else "rejected"
+        self.con.execute("begin transaction")
+        try:
+            self.con.execute(
+                "insert into releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    release_id, candidate.source, candidate.label, grain,
+                    parsed.data_through if parsed else None,
+                    candidate.sha256, candidate.size, len(candidate.files),
+                    parsed.rows if parsed else None, status, reason, candidate.origin, fetched_at, now,
+                ],
+            )
+            for file in candidate.files:
+                self.con.execute(
+                    "insert into raw_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [release_id, file.name, file.url, file.sha256, len(file.content),
+                     file.etag, file.last_modified, fetched_at, file.content],
+                )
+            for table, frame in (parsed.tables if parsed else {}).items():
+                self.con.register("incoming", frame)
+                self.con.execute(f"insert into {table} by name select ? as release_id, * from incoming", [release_id])
+                self.con.unregister("incoming")
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        return release_id
+
+    def releases(self) -> list[dict]:
+        """Every release, newest data first within each source."""
+        cursor = self.con.execute(
+            """select source, release_label, grain, data_through, fetched_at, sha256, row_count, status, reason, release_id
+            from releases order by source, data_through desc nulls first, release_label desc"""
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def open_store(path: str | Path, tables: Iterable[TableSpec] = (), *, read_only: bool = False) -> Store:
+    """Open (and, unless read-only, create or upgrade) the store at `path`."""
+    path = Path(path)
+    if read_only:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no claimwatch database here yet (run `claimwatch ingest` first)")
+        return Store(duckdb.connect(str(path), read_only=True), path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store = Store(duckdb.connect(str(path)), path)
+    store.create_schema(tables)
+    return store
