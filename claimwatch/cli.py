@@ -1,0 +1,151 @@
+"""The `claimwatch` command line."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from claimwatch import config
+from claimwatch.ingest import Outcome, ingest_live, ingest_recorded, recorded_entries
+from claimwatch.sources import all_sources
+from claimwatch.store import open_store
+
+app = typer.Typer(help="Keep a published article honest against the official statistics behind it.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default $CLAIMWATCH_DB or data/claimwatch.duckdb).")]
+SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source (repeatable).")]
+
+
+def pick_sources(names: list[str] | None, mirror: str | None = None):
+    sources = all_sources(config.mirror_url(mirror))
+    unknown = sorted(set(names or ()) - set(sources))
+    if unknown:
+        raise typer.BadParameter(f"unknown source(s) {unknown}; known: {sorted(sources)}", param_hint="--source")
+    return [s for name, s in sources.items() if not names or name in names]
+
+
+def all_tables():
+    return [t for s in all_sources().values() for t in s.tables]
+
+
+def print_outcomes(outcomes: list[Outcome]) -> None:
+    table = Table(title="Ingest")
+    for column in ("source", "release", "status", "data through", "rows", "detail"):
+        table.add_column(column, overflow="fold")
+    styles = {"published": "green", "unchanged": "dim", "rejected": "red", "failed": "red"}
+    for o in outcomes:
+        table.add_row(
+            o.source, o.label, f"[{styles[o.status]}]{o.status}[/]",
+            f"{o.data_through:%Y-%m}" if o.data_through else "", f"{o.rows:,}" if o.rows is not None else "", o.detail,
+        )
+    console.print(table)
+
+
+@app.command()
+def ingest(
+    releases: Annotated[Optional[Path], typer.Option(help="Folder of recorded releases laid out like ../shared/data.")] = None,
+    source: SourceOption = None,
+    mirror: Annotated[Optional[str], typer.Option(help="Base URL serving every agency's paths (default $CLAIMWATCH_MIRROR).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Discover, fetch and store the newest release of every source (or every release in --releases)."""
+    sources = pick_sources(source, mirror)
+    with open_store(config.db_path(db), all_tables()) as store:
+        if releases is not None:
+            _, ignored = recorded_entries(releases, sources)
+            for name in ignored:
+                err.print(f"[dim]{releases / name}: not a source claimwatch reads; skipped[/]")
+            outcomes = ingest_recorded(store, releases, sources)
+        else:
+            outcomes = ingest_live(store, sources)
+    print_outcomes(outcomes)
+    if not all(o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
+@app.command()
+def releases(source: SourceOption = None, db: DbOption = None) -> None:
+    """List the releases in the store: source, label, data-through, fetched at, sha256, rows, status."""
+    with open_store(config.db_path(db), read_only=True) as store:
+        rows = [r for r in store.releases() if not source or r["source"] in source]
+    table = Table(title=f"Releases in {config.db_path(db)}")
+    for column in ("source", "release", "data through", "fetched at", "sha256", "rows", "status"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        through = r["data_through"]
+        through = "" if through is None else f"{through:%Y}" if r["grain"] == "year" else f"{through:%Y-%m}"
+        status = r["status"] if not r["reason"] else f"{r['status']}: {r['reason']}"
+        table.add_row(
+            r["source"], r["release_label"], through, f"{r['fetched_at']:%Y-%m-%d %H:%M}", r["sha256"][:12],
+            f"{r['row_count']:,}" if r["row_count"] is not None else "", status,
+        )
+    console.print(table)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query.")],
+    db: DbOption = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output instead of a table.")] = False,
+    max_rows: Annotated[int, typer.Option(help="Rows to show in the table.")] = 200,
+) -> None:
+    """Run an ad-hoc read-only query against the store."""
+    with open_store(config.db_path(db), read_only=True) as store:
+        try:
+            cursor = store.con.execute(query)
+        except duckdb.Error as exc:
+            err.print(f"[red]query failed:[/] {exc}")
+            raise typer.Exit(2) from None
+        if cursor.description is None:
+            return
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    if csv_out:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(names)
+        writer.writerows(rows)
+        return
+    table = Table()
+    for name in names:
+        table.add_column(name, overflow="fold")
+    for row in rows[:max_rows]:
+        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v) for v in row))
+    console.print(table)
+    if len(rows) > max_rows:
+        console.print(f"[dim]{len(rows) - max_rows} more rows (use --max-rows or --csv)[/]")
+
+
+@app.command()
+def run(
+    releases: Annotated[Optional[Path], typer.Option(help="Folder of recorded releases instead of the agencies' sites.")] = None,
+    source: SourceOption = None,
+    db: DbOption = None,
+) -> None:
+    """Run the monthly job as a Prefect flow (a temporary local Prefect API unless one is configured)."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.monthly_check import monthly_check  # Prefect lives in flows/, imported only here
+
+    summary = monthly_check(
+        db=str(config.db_path(db)),
+        releases=str(releases) if releases else None,
+        sources=source or None,
+        return_state=True,
+    )
+    if summary.is_failed():
+        err.print(f"[red]monthly-check failed:[/] {summary.message}")
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

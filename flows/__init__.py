@@ -1,0 +1,1 @@
+"""Prefect flows: thin wiring of claimwatch library functions into tasks and flows."""

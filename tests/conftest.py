@@ -1,0 +1,44 @@
+"""Shared fixtures: the recorded releases in ../shared/data and a store built from them once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from claimwatch.ingest import ingest_recorded
+from claimwatch.sources import all_sources
+from claimwatch.store import open_store
+
+SHARED_DATA = Path(os.environ.get("CLAIMWATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def all_tables():
+    return [t for s in all_sources().values() for t in s.tables]
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The recorded releases; their absence is a failure, never a skip."""
+    if not (SHARED_DATA / "PROVENANCE.md").is_file():
+        pytest.fail(f"recorded releases not found at {SHARED_DATA} (expected ../shared/data beside the project)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def built_db(shared_data, tmp_path_factory) -> Path:
+    """A DuckDB store holding every recorded release (built once; open it read-only)."""
+    path = tmp_path_factory.mktemp("store") / "claimwatch.duckdb"
+    with open_store(path, all_tables()) as store:
+        outcomes = ingest_recorded(store, shared_data, all_sources().values())
+    bad = [o for o in outcomes if o.status != "published"]
+    assert not bad, f"recorded releases not published: {bad}"
+    return path
+
+
+@pytest.fixture
+def built_con(built_db):
+    """A read-only connection to the session store."""
+    with open_store(built_db, read_only=True) as store:
+        yield store.con
