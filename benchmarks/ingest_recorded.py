@@ -1,0 +1,78 @@
+"""Time ingesting every recorded release into an empty store, per source and in total.
+
+Usage: uv run python benchmarks/ingest_recorded.py [--releases ../shared/data] [--repeat 3]
+Prints a table and writes benchmarks/results/ingest_recorded.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from claimwatch.ingest import ingest_candidate, recorded_entries
+from claimwatch.sources import all_sources
+from claimwatch.store import open_store
+
+
+def one_run(releases: Path) -> tuple[float, dict[str, float], int, int]:
+    """Ingest everything once into a new store; return total seconds, seconds per source, rows, file size."""
+    sources = all_sources()
+    tables = [t for s in sources.values() for t in s.tables]
+    entries, _ = recorded_entries(releases, sources.values())
+    per_source: dict[str, float] = defaultdict(float)
+    rows = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.duckdb"
+        started = time.perf_counter()
+        with open_store(path, tables) as store:
+            for source, entry in entries:
+                t0 = time.perf_counter()
+                outcome = ingest_candidate(store, source, source.recorded(entry))
+                per_source[source.name] += time.perf_counter() - t0
+                if outcome.status != "published":
+                    raise SystemExit(f"{entry}: {outcome.status} {outcome.detail}")
+                rows += outcome.rows or 0
+            store.con.execute("checkpoint")
+        total = time.perf_counter() - started
+        size = path.stat().st_size
+    return total, dict(per_source), rows, size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--releases", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    runs = [one_run(args.releases) for _ in range(args.repeat)]
+    totals = [r[0] for r in runs]
+    sources = sorted(runs[0][1])
+    result = {
+        "machine": f"{platform.machine()} {platform.python_version()}",
+        "repeat": args.repeat,
+        "releases": len(recorded_entries(args.releases, all_sources().values())[0]),
+        "rows": runs[0][2],
+        "db_bytes": runs[0][3],
+        "total_seconds_median": statistics.median(totals),
+        "total_seconds_all": totals,
+        "seconds_per_source_median": {s: statistics.median(r[1][s] for r in runs) for s in sources},
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    print(f"{result['releases']} releases, {result['rows']:,} rows, store {result['db_bytes'] / 2**20:.1f} MiB")
+    print(f"total: median {result['total_seconds_median']:.2f} s over {args.repeat} runs {[round(t, 2) for t in totals]}")
+    for source, seconds in result["seconds_per_source_median"].items():
+        print(f"  {source:28s} {seconds:6.2f} s")
+    print(f"peak RSS {result['peak_rss_mib']:.0f} MiB")
+    out = Path(__file__).parent / "results" / "ingest_recorded.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
