@@ -1,4 +1,5 @@
 -- cbp_drug_seizures__monthly: CBP nationwide drug seizures, events and pounds; https://www.cbp.gov/document/stats/nationwide-drug-seizures
+-- Keys are unique per release: the parser rejects a duplicated row (no index, for load speed).
 create table if not exists cbp_drug_seizures__monthly (
     release_id varchar not null,
     fiscal_year integer not null,
@@ -10,6 +11,5 @@ create table if not exists cbp_drug_seizures__monthly (
     area_of_responsibility varchar not null,
     drug_type varchar not null,
     event_count bigint not null,
-    quantity_lbs double not null,
-    primary key (release_id, month, component, region, land_filter, area_of_responsibility, drug_type)
+    quantity_lbs double not null
 )

@@ -1,4 +1,5 @@
 -- cbp_encounters__monthly: CBP nationwide encounters by state (events, not people); https://www.cbp.gov/document/stats/nationwide-encounters
+-- Keys are unique per release: the parser rejects a duplicated row (no index, for load speed).
 create table if not exists cbp_encounters__monthly (
     release_id varchar not null,
     fiscal_year integer not null,  -- October to September
@@ -10,6 +11,5 @@ create table if not exists cbp_encounters__monthly (
     demographic varchar not null,  -- 'UC / Single Minors' is stored as 'UAC', CBP's later name for it
     citizenship varchar not null,
     title_of_authority varchar not null,
-    encounter_count bigint not null,
-    primary key (release_id, month, land_border_region, state, demographic, citizenship, title_of_authority)
+    encounter_count bigint not null
 )

@@ -1,4 +1,5 @@
 -- cbp_southwest_encounters__monthly: CBP southwest land border encounters by component; https://www.cbp.gov/document/stats/southwest-land-border-encounters
+-- Keys are unique per release: the parser rejects a duplicated row (no index, for load speed).
 create table if not exists cbp_southwest_encounters__monthly (
     release_id varchar not null,
     fiscal_year integer not null,
@@ -10,6 +11,5 @@ create table if not exists cbp_southwest_encounters__monthly (
     citizenship_grouping varchar not null,
     title_of_authority varchar not null,
     encounter_type varchar not null,  -- Apprehensions, Expulsions, Inadmissibles
-    encounter_count bigint not null,
-    primary key (release_id, month, component, demographic, citizenship_grouping, title_of_authority, encounter_type)
+    encounter_count bigint not null
 )

@@ -1,4 +1,5 @@
 -- census_trade_api__monthly: Census intltrade API country totals, dollars; https://www.census.gov/data/developers/data-sets/international-trade.html
+-- Keys are unique per release: the parser rejects a duplicated row (no index, for load speed).
 create table if not exists census_trade_api__monthly (
     release_id varchar not null,
     flow varchar not null,  -- 'exports' (ALL_VAL_MO) or 'imports' (GEN_VAL_MO)
@@ -6,6 +7,5 @@ create table if not exists census_trade_api__monthly (
     partner_name varchar not null,
     is_aggregate boolean not null,
     month date not null,
-    value_usd bigint not null,
-    primary key (release_id, flow, partner_code, month)
+    value_usd bigint not null
 )
