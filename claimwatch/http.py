@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,12 +20,26 @@ USER_AGENT = (
     "reads public Census and CBP release files once per release)"
 )
 RETRY_STATUSES = (429, 500, 502, 503, 504)
-_SECRET_PARAM = re.compile(r"(?i)([?&](?:key|token|api_key)=)[^&#\s]+")
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:key|token|api_key)=)[^&#\s'\"]+")
 
 
 def redact(text: str) -> str:
     """Replace the values of secret query parameters (key=, token=) with ***."""
     return _SECRET_PARAM.sub(r"\1***", text)
+
+
+class _RedactSecrets(logging.Filter):
+    """Redact secret query parameters in log records (urllib3 logs request URLs, e.g. when it retries)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _SECRET_PARAM.search(message):
+            record.msg, record.args = redact(message), ()
+        return True
+
+
+for _logger in ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.poolmanager"):
+    logging.getLogger(_logger).addFilter(_RedactSecrets())
 
 
 @dataclass(frozen=True)

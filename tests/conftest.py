@@ -42,3 +42,8 @@ def built_con(built_db):
     """A read-only connection to the session store."""
     with open_store(built_db, read_only=True) as store:
         yield store.con
+
+
+# A local stand-in for the agencies' web servers (tests/agency_server.py): `agency_server` is the session's
+# server reset to its default state for each test.
+from agency_server import agency_server, agency_server_session  # noqa: E402, F401

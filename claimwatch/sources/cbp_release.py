@@ -12,7 +12,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pandas as pd
 
@@ -21,6 +21,7 @@ from claimwatch.sources.base import Candidate, ParsedRelease, RawFile, ReleaseRe
 from claimwatch.sources.csv_file import check_unique, parse_float, parse_int, read_csv_rows
 
 FISCAL_MONTHS = ("OCT", "NOV", "DEC", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP")
+_MONTH = "|".join(m.lower() for m in FISCAL_MONTHS)  # only a month, not e.g. the "-aor" of a by-AOR file
 _FISCAL_YEAR = re.compile(r"^(\d{4})(?:\s*\(FYTD\))?$")
 # CBP renamed the demographic "UC / Single Minors" to "UAC" (unaccompanied children) in its 2025 files.
 DEMOGRAPHIC_NAMES = {"UC / Single Minors": "UAC"}
@@ -55,7 +56,7 @@ class CbpCsvSource(Source):
 
     def file_pattern(self) -> re.Pattern:
         return re.compile(
-            rf"{re.escape(self.file_prefix)}-(fy\d{{2}}-fy\d{{2}}(?:-[a-z]{{3}})?){re.escape(self.file_suffix)}\.csv$"
+            rf"{re.escape(self.file_prefix)}-(fy\d{{2}}-fy\d{{2}}(?:-(?:{_MONTH}))?){re.escape(self.file_suffix)}\.csv$"
         )
 
     def label_of(self, file_name: str) -> str:
@@ -72,11 +73,18 @@ class CbpCsvSource(Source):
         for href in re.findall(r"""href\s*=\s*["']([^"']+)["']""", html, flags=re.I):
             match = pattern.search(href.lower())
             if match:
-                found[match.group(1)] = urljoin(page_url, href)
+                found[match.group(1)] = self.on_mirror(urljoin(page_url, href))
         if not found:
             raise FetchError(f"{page_url}: no link to a {self.file_prefix}-fyAA-fyBB[-mon]{self.file_suffix}.csv file")
         label = max(found, key=lambda lab: (label_data_through(lab), lab))
         return ReleaseRef(label, (found[label],))
+
+    def on_mirror(self, url: str) -> str:
+        """Fetch an absolute link to the agency's own site from the mirror, when one is set."""
+        parts = urlsplit(url)
+        if parts.netloc != urlsplit(type(self).base_url).netloc:
+            return url
+        return self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def recorded(self, entry: Path) -> Candidate:
         file = read_recorded_file(entry)

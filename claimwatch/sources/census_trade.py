@@ -9,6 +9,7 @@ countries (Census schedule C). Landing page: https://www.census.gov/foreign-trad
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -128,7 +129,9 @@ def normalise(file: RawFile, rows: list[list]) -> tuple[pd.DataFrame, date]:
             try:
                 values[column] = float(cell)
             except (TypeError, ValueError):
-                raise FormatError(file.name, f"expected a number ($ millions), got {cell!r}", row=index, column=column) from None
+                values[column] = math.nan
+            if not math.isfinite(values[column]):  # float() also accepts 'nan' and 'inf'
+                raise FormatError(file.name, f"expected a number ($ millions), got {cell!r}", row=index, column=column)
         first = seen.setdefault((year, code), index)
         if first != index:
             raise FormatError(file.name, f"duplicate row: year {year} and CTY_CODE {code} already on line {first}", row=index)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterator, Sequence
+from datetime import date
 
 from claimwatch.errors import FormatError
 from claimwatch.sources.base import RawFile
@@ -31,7 +33,8 @@ def read_csv_rows(file: RawFile, expected_header: Sequence[str]) -> Iterator[tup
         raise FormatError(file.name, f"not UTF-8 text (byte {exc.start}); expected a CSV file") from None
     if not text.endswith("\n"):
         raise FormatError(
-            file.name, "the file ends in the middle of a line: it looks truncated (expected a final newline)"
+            file.name, "the file ends in the middle of a line: it looks truncated (expected a final newline)",
+            row=text.count("\n") + 1,
         )
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader)]
@@ -72,13 +75,17 @@ def parse_float(file: RawFile, line: int, column: str, text: str) -> float:
     """Parse a decimal number such as '147.048'."""
     cleaned = text.strip().replace(",", "")
     try:
-        return float(cleaned)
+        value = float(cleaned)
     except ValueError:
-        raise FormatError(file.name, f"expected a number, got {text!r}", row=line, column=column) from None
+        value = math.nan
+    if not math.isfinite(value):  # float() also accepts 'nan' and 'inf'
+        raise FormatError(file.name, f"expected a number, got {text!r}", row=line, column=column)
+    return value
 
 
 def check_unique(file: RawFile, seen: dict, key: tuple, line: int) -> None:
     """Raise on a second row with the same key, naming both lines."""
     first = seen.setdefault(key, line)
     if first != line:
-        raise FormatError(file.name, f"duplicate row: same key {key} as line {first}", row=line)
+        shown = ", ".join(f"{k:%Y-%m-%d}" if isinstance(k, date) else str(k) for k in key)
+        raise FormatError(file.name, f"duplicate row: same key ({shown}) as line {first}", row=line)

@@ -17,24 +17,23 @@ from claimwatch.sources.base import TableSpec
 PUBLISHED = "select release_id, release_label, data_through from releases where status = 'published'"
 
 
-def _coverage(spec: TableSpec) -> str:
+def _coverage_ctes(spec: TableSpec) -> str:
+    """The `published` and `coverage` CTEs both views start from."""
     not_null = " or ".join(f"t.{v} is not null" for v in spec.values)
-    return (
-        f"select distinct t.{spec.period}, p.release_id, p.release_label, p.data_through\n"
-        f"    from {spec.name} as t join published as p using (release_id)\n"
-        f"    where {not_null}"
-    )
+    return f"""with published as (
+    {PUBLISHED}
+),
+coverage as (
+    select distinct t.{spec.period}, p.release_id, p.release_label, p.data_through
+    from {spec.name} as t join published as p using (release_id)
+    where {not_null}
+)"""
 
 
 def latest_view(spec: TableSpec) -> str:
     """Create `<table>_latest`: each period from the newest published release that covers it."""
     return f"""create or replace view {spec.name}_latest as
-with published as (
-    {PUBLISHED}
-),
-coverage as (
-    {_coverage(spec)}
-),
+{_coverage_ctes(spec)},
 ranked as (
     select {spec.period}, release_id,
         row_number() over (
@@ -58,12 +57,7 @@ def revisions_view(spec: TableSpec) -> str:
     value_select = ", ".join(f"o.{v} as old_{v}, n.{v} as new_{v}" for v in spec.values)
     changed = " or ".join(f"o.{v} is distinct from n.{v}" for v in spec.values)
     return f"""create or replace view {spec.name}_revisions as
-with published as (
-    {PUBLISHED}
-),
-coverage as (
-    {_coverage(spec)}
-),
+{_coverage_ctes(spec)},
 pairs as (
     select {p}, release_id as new_release_id,
         lag(release_id) over (partition by {p} order by data_through, release_label, release_id) as old_release_id
