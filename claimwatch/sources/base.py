@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -120,3 +121,13 @@ class Source:
 def read_recorded_file(path: Path) -> RawFile:
     """Read a recorded release file, its URL being its file:// path."""
     return RawFile(name=path.name, url=path.resolve().as_uri(), content=path.read_bytes())
+
+
+def published_at(file: RawFile) -> datetime:
+    """When the server says the file last changed (Last-Modified), else now: how live releases are labelled."""
+    if file.last_modified:
+        try:
+            return parsedate_to_datetime(file.last_modified)
+        except (TypeError, ValueError):
+            pass
+    return datetime.now()

@@ -11,15 +11,16 @@ from __future__ import annotations
 import io
 import math
 import re
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from claimwatch.errors import FormatError
-from claimwatch.sources.base import Candidate, ParsedRelease, RawFile, ReleaseRef, Source, TableSpec, read_recorded_file
+from claimwatch.sources.base import (
+    Candidate, ParsedRelease, RawFile, ReleaseRef, Source, TableSpec, published_at, read_recorded_file,
+)
 from claimwatch.sources.csv_file import check_not_html
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -45,16 +46,6 @@ def millions_to_dollars(value: float) -> int:
     return round(value * 1_000_000)
 
 
-def release_label_from_http(file: RawFile) -> str:
-    """Label a live release by the month of its Last-Modified date (Census publishes early each month)."""
-    if file.last_modified:
-        try:
-            return f"{parsedate_to_datetime(file.last_modified):%Y-%m}"
-        except (TypeError, ValueError):
-            pass
-    return f"{datetime.now():%Y-%m}"
-
-
 class CensusTrade(Source):
     """The FT-900 country.xlsx workbook."""
 
@@ -72,7 +63,8 @@ class CensusTrade(Source):
 
     def fetch(self, http, ref: ReleaseRef) -> Candidate:
         file = http.get_file(ref.urls[0])
-        return Candidate(self.name, ref.label or release_label_from_http(file), (file,), origin="live")
+        # Census publishes early each month: the month of Last-Modified labels the release.
+        return Candidate(self.name, ref.label or f"{published_at(file):%Y-%m}", (file,), origin="live")
 
     def recorded(self, entry: Path) -> Candidate:
         match = _RECORDED.fullmatch(entry.name)

@@ -9,14 +9,13 @@ fractional values (e.g. 212032318.5), so population is stored as a double, as pu
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from claimwatch.errors import FormatError
-from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, read_recorded_file
+from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, published_at, read_recorded_file
 from claimwatch.sources.csv_file import check_unique, parse_float, parse_int, read_csv_rows
 
 HEADER = ("Country Name", "Country Code", "Year", "Value")
@@ -39,13 +38,7 @@ class WorldBankPopulation(Source):
 
     def fetch(self, http, ref: ReleaseRef) -> Candidate:
         file = http.get_file(ref.urls[0])
-        stamp = datetime.now()
-        if file.last_modified:
-            try:
-                stamp = parsedate_to_datetime(file.last_modified)
-            except (TypeError, ValueError):
-                pass
-        return Candidate(self.name, f"{stamp:%Y-%m-%d}", (file,), origin="live")
+        return Candidate(self.name, f"{published_at(file):%Y-%m-%d}", (file,), origin="live")
 
     def recorded(self, entry: Path) -> Candidate:
         match = re.fullmatch(r"commit-(\d{4}-\d{2}-\d{2})", entry.name)
