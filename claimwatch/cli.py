@@ -14,13 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from claimwatch import config
+from claimwatch.errors import ClaimwatchError
 from claimwatch.ingest import Outcome, ingest_live, ingest_recorded, recorded_entries
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
 app = typer.Typer(help="Keep a published article honest against the official statistics behind it.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages name paths: never wrap them
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default $CLAIMWATCH_DB or data/claimwatch.duckdb).")]
 SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source (repeatable).")]
@@ -145,7 +146,17 @@ def run(
     if summary.is_failed():
         err.print(f"[red]monthly-check failed:[/] {summary.message}")
         raise typer.Exit(1)
+    print_outcomes([Outcome(**o) for o in summary.result()])
+
+
+def main() -> None:
+    """Run the command line, turning claimwatch's own errors into a message and exit status 2."""
+    try:
+        app()
+    except (ClaimwatchError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
 
 
 if __name__ == "__main__":
-    app()
+    main()

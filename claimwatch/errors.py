@@ -22,3 +22,7 @@ class FormatError(ClaimwatchError):
 
 class FetchError(ClaimwatchError):
     """A source could not be fetched after its retries."""
+
+
+class StoreBusyError(ClaimwatchError):
+    """Another process holds the DuckDB file (DuckDB allows one writer, and no readers beside it)."""

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from claimwatch.cli import app
+from claimwatch.store import open_store
+from conftest import all_tables
 
 runner = CliRunner()
 
@@ -67,3 +73,26 @@ def test_unknown_source_is_named(tmp_path):
     result = runner.invoke(app, ["ingest", "--source", "nope", "--releases", str(tmp_path), "--db", str(tmp_path / "c.duckdb")])
     assert result.exit_code == 2
     assert "nope" in result.output
+
+
+def claimwatch_command():
+    return str(Path(sys.executable).with_name("claimwatch"))
+
+
+def test_a_busy_store_gets_a_clear_message_and_status_2(built_db, tmp_path):
+    db = tmp_path / "busy.duckdb"
+    shutil.copy(built_db, db)
+    with open_store(db, all_tables()):  # this process now holds DuckDB's write lock
+        result = subprocess.run([claimwatch_command(), "releases", "--db", str(db)], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "in use by another claimwatch run" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_releases_folder_is_named(tmp_path):
+    result = subprocess.run(
+        [claimwatch_command(), "ingest", "--releases", str(tmp_path / "nowhere"), "--db", str(tmp_path / "c.duckdb")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 2
+    assert "nowhere: no such folder of recorded releases" in result.stderr.replace("\n", "")

@@ -48,6 +48,7 @@ class Candidate:
     label: str
     files: tuple[RawFile, ...]
     origin: str = "live"  # "live" (HTTP) or "recorded" (a folder of release files)
+    stated_through: date | None = None  # data-through the release's name states, checked against its rows
 
     @property
     def sha256(self) -> str:

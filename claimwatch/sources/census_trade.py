@@ -71,12 +71,19 @@ class CensusTrade(Source):
         if not entry.is_dir() or not match:
             raise FormatError(str(entry), "expected a folder named release-YYYY-MM[_data-through-YYYY-MM] holding country.xlsx")
         file = read_recorded_file(entry / "country.xlsx")
-        return Candidate(self.name, match.group(1), (file,), origin="recorded")
+        stated = date.fromisoformat(match.group(2) + "-01") if match.group(2) else None
+        return Candidate(self.name, match.group(1), (file,), origin="recorded", stated_through=stated)
 
     def parse(self, candidate: Candidate) -> ParsedRelease:
         (file,) = candidate.files
         rows = read_sheet(file)
         frame, data_through = normalise(file, rows)
+        if candidate.stated_through and candidate.stated_through != data_through:
+            raise FormatError(
+                file.name,
+                f"the release folder says data through {candidate.stated_through:%Y-%m} but the World row's "
+                f"newest published month is {data_through:%Y-%m}",
+            )
         return ParsedRelease(data_through=data_through, tables={TRADE_TABLE.name: frame})
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from claimwatch.errors import StoreBusyError
 from claimwatch.http import StoredCopy
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
 from claimwatch.store.views import latest_view, revisions_view
@@ -119,14 +120,25 @@ class Store:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise StoreBusyError(
+            f"{path}: in use by another claimwatch run or program ({exc}); wait for it to finish and retry"
+        ) from None
+
+
 def open_store(path: str | Path, tables: Iterable[TableSpec] = (), *, read_only: bool = False) -> Store:
     """Open (and, unless read-only, create or upgrade) the store at `path`."""
     path = Path(path)
     if read_only:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no claimwatch database here yet (run `claimwatch ingest` first)")
-        return Store(duckdb.connect(str(path), read_only=True), path)
+        return Store(_connect(path, read_only=True), path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(duckdb.connect(str(path)), path)
+    store = Store(_connect(path, read_only=False), path)
     store.create_schema(tables)
     return store
