@@ -21,8 +21,19 @@ from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
 
-def one_run(releases: Path) -> tuple[float, dict[str, float], int, int]:
-    """Ingest everything once into a new store; return total seconds, seconds per source, rows, file size."""
+def view_seconds(con) -> dict[str, float]:
+    """Seconds to count every row of each _latest and _revisions view."""
+    views = [r[0] for r in con.execute("select view_name from duckdb_views() where not internal order by 1").fetchall()]
+    out = {}
+    for view in views:
+        t0 = time.perf_counter()
+        con.execute(f"select count(*) from {view}").fetchone()
+        out[view] = time.perf_counter() - t0
+    return out
+
+
+def one_run(releases: Path) -> tuple[float, dict[str, float], int, int, dict[str, float]]:
+    """Ingest everything once into a new store; return seconds (total, per source), rows, file size, view seconds."""
     sources = all_sources()
     tables = [t for s in sources.values() for t in s.tables]
     entries, _ = recorded_entries(releases, sources.values())
@@ -40,9 +51,10 @@ def one_run(releases: Path) -> tuple[float, dict[str, float], int, int]:
                     raise SystemExit(f"{entry}: {outcome.status} {outcome.detail}")
                 rows += outcome.rows or 0
             store.con.execute("checkpoint")
-        total = time.perf_counter() - started
+            total = time.perf_counter() - started
+            views = view_seconds(store.con)
         size = path.stat().st_size
-    return total, dict(per_source), rows, size
+    return total, dict(per_source), rows, size, views
 
 
 def main() -> None:
@@ -62,12 +74,15 @@ def main() -> None:
         "total_seconds_median": statistics.median(totals),
         "total_seconds_all": totals,
         "seconds_per_source_median": {s: statistics.median(r[1][s] for r in runs) for s in sources},
+        "view_seconds_median": {v: statistics.median(r[4][v] for r in runs) for v in sorted(runs[0][4])},
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     print(f"{result['releases']} releases, {result['rows']:,} rows, store {result['db_bytes'] / 2**20:.1f} MiB")
     print(f"total: median {result['total_seconds_median']:.2f} s over {args.repeat} runs {[round(t, 2) for t in totals]}")
     for source, seconds in result["seconds_per_source_median"].items():
         print(f"  {source:28s} {seconds:6.2f} s")
+    for view, seconds in result["view_seconds_median"].items():
+        print(f"  select count(*) from {view:42s} {seconds:6.3f} s")
     print(f"peak RSS {result['peak_rss_mib']:.0f} MiB")
     out = Path(__file__).parent / "results" / "ingest_recorded.json"
     out.parent.mkdir(exist_ok=True)
