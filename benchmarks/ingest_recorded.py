@@ -35,14 +35,13 @@ def view_seconds(con) -> dict[str, float]:
 def one_run(releases: Path) -> tuple[float, dict[str, float], int, int, dict[str, float]]:
     """Ingest everything once into a new store; return seconds (total, per source), rows, file size, view seconds."""
     sources = all_sources()
-    tables = [t for s in sources.values() for t in s.tables]
     entries, _ = recorded_entries(releases, sources.values())
     per_source: dict[str, float] = defaultdict(float)
     rows = 0
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.duckdb"
         started = time.perf_counter()
-        with open_store(path, tables) as store:
+        with open_store(path) as store:
             for source, entry in entries:
                 t0 = time.perf_counter()
                 outcome = ingest_candidate(store, source, source.recorded(entry))

@@ -35,10 +35,6 @@ def pick_sources(names: list[str] | None, mirror: str | None = None):
     return [s for name, s in sources.items() if not names or name in names]
 
 
-def all_tables():
-    return [t for s in all_sources().values() for t in s.tables]
-
-
 def print_outcomes(outcomes: list[Outcome]) -> None:
     table = Table(title="Ingest")
     for column in ("source", "release", "status", "data through", "rows", "detail"):
@@ -61,7 +57,7 @@ def ingest(
 ) -> None:
     """Discover, fetch and store the newest release of every source (or every release in --releases)."""
     sources = pick_sources(source, mirror)
-    with open_store(config.db_path(db), all_tables()) as store:
+    with open_store(config.db_path(db)) as store:
         if releases is not None:
             _, ignored = recorded_entries(releases, sources)
             for name in ignored:

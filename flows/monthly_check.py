@@ -20,15 +20,11 @@ from claimwatch.sources import all_sources  # noqa: E402
 from claimwatch.store import open_store  # noqa: E402
 
 
-def _tables():
-    return [t for s in all_sources().values() for t in s.tables]
-
-
 @task(name="ingest-source", cache_policy=NO_CACHE, timeout_seconds=1800)
 def ingest_source(source_name: str, db: str, releases: str | None, mirror: str | None) -> list[dict]:
     """Ingest one source's newest release (or its recorded releases) into the store."""
     source = all_sources(config.mirror_url(mirror))[source_name]
-    with open_store(db, _tables()) as store:
+    with open_store(db) as store:
         if releases:
             outcomes = ingest_recorded(store, releases, [source])
         else:

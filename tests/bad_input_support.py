@@ -11,11 +11,10 @@ from pathlib import Path
 
 from claimwatch.ingest import ingest_candidate, ingest_recorded
 from claimwatch.store import open_store
-from claimwatch.sources import all_sources
+from claimwatch.sources import all_sources, all_tables
 
 SOURCES = all_sources()
-TABLES = [t for s in SOURCES.values() for t in s.tables]
-NORMALISED = [t.name for t in TABLES]
+NORMALISED = [t.name for t in all_tables()]
 PER_RELEASE = ("releases", "raw_files")
 
 # What CBP's CDN (Akamai) and census.gov send instead of a file when something goes wrong.
@@ -40,7 +39,7 @@ CENSUS_ERROR_PAGE = b"""
 
 def build_store(path: Path, releases: list[tuple[str, Path]]) -> Path:
     """Create a store at `path` holding the given recorded releases (source name, entry), all published."""
-    with open_store(path, TABLES) as store:
+    with open_store(path) as store:
         for name, entry in releases:
             source = SOURCES[name]
             outcome = ingest_candidate(store, source, source.recorded(entry))
@@ -78,7 +77,7 @@ def ingest_bad_release(
     db = tmp_path / "claimwatch.duckdb"
     shutil.copyfile(base_db, db)
 
-    with open_store(db, TABLES) as store:
+    with open_store(db) as store:
         con = store.con
         before = fingerprint(con)
         for table in source.tables:

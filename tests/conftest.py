@@ -14,10 +14,6 @@ from claimwatch.store import open_store
 SHARED_DATA = Path(os.environ.get("CLAIMWATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
-def all_tables():
-    return [t for s in all_sources().values() for t in s.tables]
-
-
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The recorded releases; their absence is a failure, never a skip."""
@@ -30,7 +26,7 @@ def shared_data() -> Path:
 def built_db(shared_data, tmp_path_factory) -> Path:
     """A DuckDB store holding every recorded release (built once; open it read-only)."""
     path = tmp_path_factory.mktemp("store") / "claimwatch.duckdb"
-    with open_store(path, all_tables()) as store:
+    with open_store(path) as store:
         outcomes = ingest_recorded(store, shared_data, all_sources().values())
     bad = [o for o in outcomes if o.status != "published"]
     assert not bad, f"recorded releases not published: {bad}"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from bad_input_support import (
-    CBP_ERROR_PAGE, SOURCES, TABLES, build_store, duplicated, field, fingerprint, ingest_bad_release,
+    CBP_ERROR_PAGE, SOURCES, build_store, duplicated, field, fingerprint, ingest_bad_release,
     truncated_within, with_field, without_column,
 )
 from claimwatch.sources.base import ParsedRelease
@@ -150,7 +150,7 @@ def test_crash_during_database_write_leaves_store_unchanged(broken, tmp_path, ba
     db = tmp_path / "claimwatch.duckdb"
     shutil.copyfile(base_db, db)
     now = datetime.now(timezone.utc)
-    with open_store(db, TABLES) as store:
+    with open_store(db) as store:
         before = fingerprint(store.con)
         store.con = recording = RecordingConnection(store.con)
         with pytest.raises(duckdb.Error, match="populaton|NOT NULL"):
@@ -162,7 +162,7 @@ def test_crash_during_database_write_leaves_store_unchanged(broken, tmp_path, ba
         store.con = recording.con
         assert fingerprint(store.con) == before
         assert store.find(candidate) is None
-    with open_store(db, TABLES) as store:
+    with open_store(db) as store:
         assert fingerprint(store.con) == before
         # Nothing half-written blocks a retry of the same release, and the fingerprint does see a change.
         assert store.save(candidate, CBP.grain, parsed, None, now) == candidate.release_id

@@ -15,7 +15,6 @@ from claimwatch.sources import all_sources
 from claimwatch.sources.census_idb_population import CensusIdbPopulation
 from claimwatch.sources.census_trade_api import CensusTradeApi
 from claimwatch.store import open_store
-from conftest import all_tables
 
 API_FILES = Path(__file__).parent / "data" / "census_api"
 
@@ -93,7 +92,7 @@ def test_api_releases_ingest_and_their_views_work(tmp_path):
     (tmp_path / "census_idb_population").mkdir()
     shutil.copy(API_FILES / "idb.json", tmp_path / "census_idb_population" / "idb-2025-01-01.json")
     sources = all_sources()
-    with open_store(tmp_path / "c.duckdb", all_tables()) as store:
+    with open_store(tmp_path / "c.duckdb") as store:
         outcomes = ingest_recorded(store, tmp_path, [sources["census_trade_api"], sources["census_idb"]])
         assert [o.status for o in outcomes] == ["published", "published"]
         latest = store.con.execute(

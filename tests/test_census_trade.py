@@ -15,21 +15,24 @@ def test_partner_codes_and_dollars():
     assert millions_to_dollars(354355.99734900007) == 354_355_997_349
 
 
-def test_folder_data_through_must_match_the_workbook(shared_data, tmp_path):
+def release_2024_10_as(shared_data, tmp_path, folder_name):
+    """The real 2024-10 workbook in a release folder of another name."""
     real = shared_data / "census_trade_country_xlsx" / "release-2024-10_data-through-2024-08"
-    misnamed = tmp_path / "release-2024-10_data-through-2024-09"
-    misnamed.mkdir()
-    os.symlink(real / "country.xlsx", misnamed / "country.xlsx")
+    folder = tmp_path / folder_name
+    folder.mkdir()
+    os.symlink(real / "country.xlsx", folder / "country.xlsx")
+    return folder
+
+
+def test_folder_data_through_must_match_the_workbook(shared_data, tmp_path):
+    misnamed = release_2024_10_as(shared_data, tmp_path, "release-2024-10_data-through-2024-09")
     source = CensusTrade()
     with pytest.raises(FormatError, match=r"country.xlsx: the release folder says data through 2024-09 but .* is 2024-08"):
         source.parse(source.recorded(misnamed))
 
 
 def test_folder_without_data_through_is_read_from_the_workbook(shared_data, tmp_path):
-    real = shared_data / "census_trade_country_xlsx" / "release-2024-10_data-through-2024-08"
-    plain = tmp_path / "release-2024-10"
-    plain.mkdir()
-    os.symlink(real / "country.xlsx", plain / "country.xlsx")
+    plain = release_2024_10_as(shared_data, tmp_path, "release-2024-10")
     source = CensusTrade()
     candidate = source.recorded(plain)
     assert candidate.label == "2024-10"

@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from claimwatch.cli import app
 from claimwatch.store import open_store
-from conftest import all_tables
 
 runner = CliRunner()
 
@@ -82,7 +81,7 @@ def claimwatch_command():
 def test_a_busy_store_gets_a_clear_message_and_status_2(built_db, tmp_path):
     db = tmp_path / "busy.duckdb"
     shutil.copy(built_db, db)
-    with open_store(db, all_tables()):  # this process now holds DuckDB's write lock
+    with open_store(db):  # this process now holds DuckDB's write lock
         result = subprocess.run([claimwatch_command(), "releases", "--db", str(db)], capture_output=True, text=True)
     assert result.returncode == 2
     assert "in use by another claimwatch run" in result.stderr

@@ -15,7 +15,6 @@ from claimwatch import __version__
 from claimwatch.errors import FetchError
 from claimwatch.http import HttpClient
 from claimwatch.ingest import ingest_live
-from claimwatch.sources import all_sources
 from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters
 from claimwatch.sources.census_idb_population import CensusIdbPopulation
 from claimwatch.sources.census_trade_api import CensusTradeApi
@@ -25,9 +24,6 @@ AUG = "sbo-encounters-fy22-fy25-aug.csv"
 IDB_PATH = "/data/timeseries/idb/5year"
 SECRET = "cw-test-key-7f3a9d1e"
 
-
-def tables():
-    return [t for s in all_sources().values() for t in s.tables]
 
 
 def recorded(shared_data, name=AUG) -> bytes:
@@ -103,7 +99,7 @@ def test_stall_beyond_the_timeout_is_a_fetch_error(agency_server):
 
 
 def test_conditional_get_returns_stored_bytes_on_304(agency_server, shared_data, tmp_path):
-    with open_store(tmp_path / "c.duckdb", tables()) as store:
+    with open_store(tmp_path / "c.duckdb") as store:
         http = client(cache=store)
         (outcome,) = ingest_live(store, [CbpSouthwestEncounters(agency_server.url)], http)
         assert (outcome.status, outcome.label) == ("published", "fy22-fy25-aug")
@@ -124,7 +120,7 @@ def test_api_key_is_sent_but_never_stored_reported_or_logged(agency_server, tmp_
     monkeypatch.setenv("CENSUS_API_KEY", SECRET)
     caplog.set_level(logging.DEBUG)
     path = tmp_path / "c.duckdb"
-    with open_store(path, tables()) as store:
+    with open_store(path) as store:
         http = client(cache=store, retries=1, timeout=(2.0, 0.3))
         sources = [CensusTradeApi(agency_server.url), CensusIdbPopulation(agency_server.url)]
         outcomes = ingest_live(store, sources, http)
@@ -152,7 +148,7 @@ def test_api_key_is_sent_but_never_stored_reported_or_logged(agency_server, tmp_
 
 def test_no_key_parameter_without_census_api_key(agency_server, tmp_path, monkeypatch):
     monkeypatch.delenv("CENSUS_API_KEY", raising=False)
-    with open_store(tmp_path / "c.duckdb", tables()) as store:
+    with open_store(tmp_path / "c.duckdb") as store:
         (outcome,) = ingest_live(store, [CensusIdbPopulation(agency_server.url)], client(cache=store))
     assert outcome.status == "published"
     (request,) = agency_server.requests(IDB_PATH)

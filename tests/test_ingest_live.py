@@ -36,9 +36,6 @@ NEWEST = {  # source: (label, data through) of the newest release the sites list
 }
 
 
-def tables():
-    return [t for s in all_sources().values() for t in s.tables]
-
 
 def before_august(server) -> None:
     """The sites as at the first run: every recorded release, but CBP has not yet posted the August southwest file."""
@@ -46,7 +43,7 @@ def before_august(server) -> None:
 
 
 def run(server, db_path):
-    with open_store(db_path, tables()) as store:
+    with open_store(db_path) as store:
         return ingest_live(store, all_sources(mirror=server.url).values(), HttpClient(cache=store, backoff=0.01))
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from claimwatch.ingest import ingest_candidate, recorded_entries
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
-from conftest import all_tables
 
 CBP_FY_TOTALS = {2021: 1_956_519, 2022: 2_766_582, 2023: 3_201_144, 2024: 2_901_142}
 JAN_2024_BY_RELEASE = [
@@ -148,7 +147,7 @@ def test_any_order_and_twice_give_the_same_database(built_db, shared_data, tmp_p
     entries, _ = recorded_entries(shared_data, sources.values())
     random.Random(7).shuffle(entries)
     path = tmp_path / "shuffled.duckdb"
-    with open_store(path, all_tables()) as store:
+    with open_store(path) as store:
         first = [ingest_candidate(store, s, s.recorded(e)).status for s, e in entries]
         second = [ingest_candidate(store, s, s.recorded(e)).status for s, e in reversed(entries)]
         shuffled = fingerprint(store.con)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from claimwatch.sources.base import Source
+from claimwatch.sources.base import Source, TableSpec
 from claimwatch.sources.cbp_drug_seizures import CbpDrugSeizures
 from claimwatch.sources.cbp_encounters import CbpEncounters
 from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters
@@ -20,6 +20,11 @@ SOURCE_CLASSES: tuple[type[Source], ...] = (
     WorldBankPopulation,
     CensusIdbPopulation,
 )
+
+
+def all_tables() -> list[TableSpec]:
+    """Every normalised table of every source."""
+    return [table for cls in SOURCE_CLASSES for table in cls.tables]
 
 
 def all_sources(mirror: str | None = None) -> dict[str, Source]:

@@ -11,6 +11,7 @@ import duckdb
 
 from claimwatch.errors import StoreBusyError
 from claimwatch.http import StoredCopy
+from claimwatch.sources import all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
 from claimwatch.store.views import latest_view, revisions_view
 
@@ -131,8 +132,8 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         ) from None
 
 
-def open_store(path: str | Path, tables: Iterable[TableSpec] = (), *, read_only: bool = False) -> Store:
-    """Open (and, unless read-only, create or upgrade) the store at `path`."""
+def open_store(path: str | Path, tables: Iterable[TableSpec] | None = None, *, read_only: bool = False) -> Store:
+    """Open (and, unless read-only, create or upgrade) the store at `path`; `tables` default to every source's."""
     path = Path(path)
     if read_only:
         if not path.exists():
@@ -140,5 +141,5 @@ def open_store(path: str | Path, tables: Iterable[TableSpec] = (), *, read_only:
         return Store(_connect(path, read_only=True), path)
     path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(_connect(path, read_only=False), path)
-    store.create_schema(tables)
+    store.create_schema(all_tables() if tables is None else tables)
     return store
