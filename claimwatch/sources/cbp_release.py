@@ -141,6 +141,4 @@ class CbpCsvSource(Source):
                     out[column].append(DEMOGRAPHIC_NAMES.get(text, text) if column == "demographic" else text)
             key = (out["month"][-1], *(out[k][-1] for k in table.keys))
             check_unique(file, seen, key, line)
-        frame = pd.DataFrame(out)
-        frame["month"] = pd.to_datetime(frame["month"]).dt.date if len(frame) else frame.get("month")
-        return frame
+        return pd.DataFrame(out)
