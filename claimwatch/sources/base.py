@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ class RawFile:
     etag: str | None = None
     last_modified: str | None = None
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
@@ -50,7 +51,7 @@ class Candidate:
     origin: str = "live"  # "live" (HTTP) or "recorded" (a folder of release files)
     stated_through: date | None = None  # data-through the release's name states, checked against its rows
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         """Hash of the release: the file's sha256, or of the sorted name:sha256 lines for several files."""
         if len(self.files) == 1:

@@ -8,6 +8,7 @@ Countries are identified by GENC two-letter codes; POP is mid-year population.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -40,8 +41,7 @@ class CensusIdbPopulation(Source):
         return ReleaseRef(label=f"api-{date.today():%Y-%m-%d}", urls=(url,))
 
     def fetch(self, http, ref: ReleaseRef) -> Candidate:
-        raw = http.get_file(ref.urls[0], secret_params=api_key_params())
-        file = type(raw)("idb.json", raw.url, raw.content, raw.etag, raw.last_modified)
+        file = replace(http.get_file(ref.urls[0], secret_params=api_key_params()), name="idb.json")
         return Candidate(self.name, ref.label, (file,), origin="live")
 
     def recorded(self, entry: Path) -> Candidate:

@@ -10,6 +10,7 @@ https://www.census.gov/foreign-trade/reference/guides/Guide_to_International_Tra
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -53,8 +54,7 @@ class CensusTradeApi(Source):
     def fetch(self, http, ref: ReleaseRef) -> Candidate:
         files = []
         for flow, url in zip(ENDPOINTS, ref.urls):
-            raw = http.get_file(url, secret_params=api_key_params())
-            files.append(type(raw)(f"{flow}.json", raw.url, raw.content, raw.etag, raw.last_modified))
+            files.append(replace(http.get_file(url, secret_params=api_key_params()), name=f"{flow}.json"))
         return Candidate(self.name, ref.label, tuple(files), origin="live")
 
     def recorded(self, entry: Path) -> Candidate:
