@@ -24,6 +24,7 @@ class TableSpec:
     period: str  # "month" (a DATE, first of the month) or "year" (an INTEGER)
     keys: tuple[str, ...]
     values: tuple[str, ...]
+    total_rows: str = "true"  # SQL condition: the rows that add up to a period's total (not aggregates)
 
 
 @dataclass(frozen=True)

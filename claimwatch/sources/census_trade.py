@@ -30,7 +30,8 @@ FLOWS = (("imports", "I"), ("exports", "E"))
 _RECORDED = re.compile(r"release-(\d{4}-\d{2})(?:_data-through-(\d{4}-\d{2}))?")
 
 TRADE_TABLE = TableSpec(
-    "census_trade__monthly", period="month", keys=("flow", "partner_code"), values=("value_usd",)
+    "census_trade__monthly", period="month", keys=("flow", "partner_code"), values=("value_usd",),
+    total_rows="not is_aggregate",
 )
 
 

@@ -23,7 +23,8 @@ from claimwatch.sources.csv_file import check_unique
 
 ENDPOINTS = {"exports": ("exports/hs", "ALL_VAL_MO"), "imports": ("imports/hs", "GEN_VAL_MO")}
 API_TABLE = TableSpec(
-    "census_trade_api__monthly", period="month", keys=("flow", "partner_code"), values=("value_usd",)
+    "census_trade_api__monthly", period="month", keys=("flow", "partner_code"), values=("value_usd",),
+    total_rows="not is_aggregate",
 )
 
 

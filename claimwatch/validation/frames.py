@@ -1,0 +1,76 @@
+"""Build the data frames a suite's expectations run on: a release's rows, and the audit frames in sql/audits.
+
+An expectation's `meta.frame` names its frame. `rows` is the release's rows of the table; any other name is
+an audit query, `sql/audits/<table>__<frame>.sql` if the table has its own, else the shared template
+`sql/audits/<frame>.sql`, formatted with the table's name, period column and main value, and run with the
+release id as the `$release_id` parameter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from claimwatch.sources.base import TableSpec
+from claimwatch.store.store import sql_dir
+
+ROWS = "rows"
+
+# DuckDB column types -> the pandas dtype each frame column gets, so that type expectations do not depend on
+# the data (DuckDB hands back int64 or Int64 depending on NULLs, object or str depending on emptiness).
+_DTYPES = {
+    "VARCHAR": "str",
+    "BIGINT": "Int64",
+    "INTEGER": "Int64",
+    "HUGEINT": "Float64",
+    "DOUBLE": "Float64",
+    "BOOLEAN": "bool",
+    "DATE": "datetime64[us]",
+}
+
+_PERIOD_INDEX = {
+    "month": ("year(month) * 12 + month(month)", "year(data_through) * 12 + month(data_through)"),
+    "year": ("year", "year(data_through)"),
+}
+
+
+def audit_sql_path(table: str, frame: str) -> Path:
+    """The SQL file behind an audit frame: the table's own, else the shared template."""
+    audits = sql_dir() / "audits"
+    own = audits / f"{table}__{frame}.sql"
+    shared = audits / f"{frame}.sql"
+    if own.is_file():
+        return own
+    if shared.is_file():
+        return shared
+    raise FileNotFoundError(f"no audit query for frame {frame!r} of {table}: expected {own} or {shared}")
+
+
+def frame_sql(spec: TableSpec, frame: str) -> str:
+    """The query that builds `frame` for `spec` (parameter: $release_id)."""
+    if frame == ROWS:
+        return f"select * exclude (release_id) from {spec.name} where release_id = $release_id"
+    period_index, through_index = _PERIOD_INDEX[spec.period]
+    return audit_sql_path(spec.name, frame).read_text().format(
+        table=spec.name,
+        period=spec.period,
+        value=spec.values[0],
+        total_rows=spec.total_rows,
+        period_index=period_index,
+        through_index=through_index,
+    )
+
+
+def build_frame(con: duckdb.DuckDBPyConnection, spec: TableSpec, frame: str, release_id: str) -> pd.DataFrame:
+    """Run a frame's query for one release, with dtypes fixed by the DuckDB column types."""
+    cursor = con.execute(frame_sql(spec, frame), {"release_id": release_id})
+    types = {d[0]: str(d[1]) for d in cursor.description}
+    df = cursor.df()
+    for column, duck_type in types.items():
+        dtype = _DTYPES.get(duck_type.split("(")[0])
+        if dtype is None:
+            dtype = "Float64" if duck_type.startswith("DECIMAL") else "str"
+        df[column] = df[column].astype(dtype)
+    return df

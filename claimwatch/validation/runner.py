@@ -1,0 +1,165 @@
+"""Run a table's suite on one release with Great Expectations (pandas frames) and build the run's Data Docs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from claimwatch.sources.base import TableSpec
+from claimwatch.validation.frames import build_frame
+from claimwatch.validation.suites import SEVERITIES, SuiteFile, load_suites
+
+SAMPLE_SIZE = 5
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The result of one expectation on one release."""
+
+    suite: str
+    frame: str
+    expectation: str
+    column: str | None
+    kwargs: dict
+    severity: str  # error | warning | info
+    success: bool
+    observed_value: Any = None
+    unexpected_count: int | None = None
+    unexpected_sample: list = field(default_factory=list)
+    notes: str | None = None
+
+    def describe(self) -> str:
+        """One line: where, what, and what was observed."""
+        target = self.column or ", ".join(self.kwargs.get("column_list", [])) or "table"
+        what = f"{self.suite}/{self.frame} {self.expectation}({target})"
+        if self.unexpected_count:
+            sample = ", ".join(_short(v) for v in self.unexpected_sample)
+            return f"{what}: {self.unexpected_count} unexpected value(s), e.g. {sample}"
+        return f"{what}: observed {_short(self.observed_value)}"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@dataclass
+class ReleaseValidation:
+    """Every finding of one validation of one release."""
+
+    release_id: str
+    findings: list[Finding]
+    seconds: float
+    validated_at: datetime
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if not f.success and f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.success and f.severity != "error"]
+
+    @property
+    def outcome(self) -> str:
+        return "failed" if self.errors else "warnings" if self.warnings else "passed"
+
+    def summary(self) -> str:
+        """The failing expectations, errors first, one per line."""
+        return "\n".join(f"{f.severity}: {f.describe()}" for f in self.errors + self.warnings)
+
+
+class Validator:
+    """A Great Expectations context for one run: validates releases and builds Data Docs into `docs_dir`."""
+
+    def __init__(self, docs_dir: Path | None = None, suites: dict[str, SuiteFile] | None = None):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self.suites = load_suites() if suites is None else suites
+        self.docs_dir = Path(docs_dir) if docs_dir else None
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self._datasource = self.context.data_sources.add_pandas("claimwatch")
+        self._definitions: dict[str, Any] = {}
+        self.validated = 0
+        if self.docs_dir:
+            self.context.add_data_docs_site(
+                site_name="claimwatch",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+
+    def _definition(self, table: str, frame: str, expectations: list[dict]):
+        """The GX validation definition of one table's expectations on one frame (built once per run)."""
+        name = f"{table}.{frame}"
+        if name not in self._definitions:
+            gx = self._gx
+            suite = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=copy.deepcopy(expectations)))
+            batch = self._datasource.add_dataframe_asset(name).add_batch_definition_whole_dataframe("release")
+            self._definitions[name] = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch, suite=suite)
+            )
+        return self._definitions[name]
+
+    def validate(self, con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...], release_id: str) -> ReleaseValidation:
+        """Run the suite of each table on the release's rows and audit frames."""
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        started, validated_at = time.perf_counter(), datetime.now(timezone.utc)
+        run_id = RunIdentifier(run_name=release_id.replace("/", "_"), run_time=validated_at)  # GX keys: no '/'
+        findings: list[Finding] = []
+        for spec in tables:
+            suite = self.suites.get(spec.name)
+            if suite is None:
+                raise FileNotFoundError(f"no expectation suite for table {spec.name}: expected expectations/{spec.name}.json")
+            for frame, expectations in suite.by_frame.items():
+                df = build_frame(con, spec, frame, release_id)
+                result = self._definition(spec.name, frame, expectations).run(
+                    batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY"
+                )
+                findings.extend(_finding(spec.name, frame, r) for r in result.results)
+        self.validated += 1
+        return ReleaseValidation(release_id, findings, time.perf_counter() - started, validated_at)
+
+    def build_docs(self) -> Path | None:
+        """Render every validation of this run as GX Data Docs; the index page, or None if nothing ran."""
+        if not self.docs_dir or not self.validated:
+            return None
+        self.context.build_data_docs(site_names=["claimwatch"])
+        return self.docs_dir / "index.html"
+
+
+def _finding(suite: str, frame: str, r) -> Finding:
+    """Turn one GX ExpectationValidationResult into a Finding (an expectation that raised counts as failed)."""
+    config = r.expectation_config
+    kwargs = {k: v for k, v in dict(config.kwargs).items() if k != "batch_id"}
+    result = r.result or {}
+    observed = result.get("observed_value")
+    raised = (r.exception_info or {}).get("raised_exception")
+    if raised:
+        observed = f"expectation raised: {r.exception_info.get('exception_message')}"
+    return Finding(
+        suite=suite,
+        frame=frame,
+        expectation=config.type,
+        column=kwargs.get("column"),
+        kwargs=kwargs,
+        severity=SEVERITIES[str(getattr(config.severity, "value", config.severity))],
+        success=bool(r.success) and not raised,
+        observed_value=observed,
+        unexpected_count=result.get("unexpected_count"),
+        unexpected_sample=list(result.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
+        notes=config.notes,
+    )
