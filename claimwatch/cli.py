@@ -14,9 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from claimwatch import config
+from claimwatch.audit import Auditor, run_docs_dir
 from claimwatch.errors import ClaimwatchError
 from claimwatch.ingest import Outcome, ingest_live, ingest_recorded, recorded_entries
-from claimwatch.sources import all_sources
+from claimwatch.sources import SOURCE_CLASSES, all_sources
 from claimwatch.store import open_store
 
 app = typer.Typer(help="Keep a published article honest against the official statistics behind it.", no_args_is_help=True)
@@ -35,17 +36,31 @@ def pick_sources(names: list[str] | None, mirror: str | None = None):
     return [s for name, s in sources.items() if not names or name in names]
 
 
-def print_outcomes(outcomes: list[Outcome]) -> None:
-    table = Table(title="Ingest")
+GRAINS = {cls.name: cls.grain for cls in SOURCE_CLASSES}
+STYLES = {"published": "green", "unchanged": "dim", "staged": "yellow", "rejected": "red", "failed": "red", "quarantined": "red"}
+
+
+def period_text(value, grain: str) -> str:
+    """A data-through date as its period: 2025-02 for a month, 2024 for a year."""
+    return "" if value is None else f"{value:%Y}" if grain == "year" else f"{value:%Y-%m}"
+
+
+def print_outcomes(outcomes: list[Outcome], title: str = "Ingest") -> None:
+    table = Table(title=title)
     for column in ("source", "release", "status", "data through", "rows", "detail"):
         table.add_column(column, overflow="fold")
-    styles = {"published": "green", "unchanged": "dim", "rejected": "red", "failed": "red"}
     for o in outcomes:
+        status = f"[{STYLES[o.status]}]{o.status}[/]" + (f" ({o.warnings} warning(s))" if o.warnings else "")
         table.add_row(
-            o.source, o.label, f"[{styles[o.status]}]{o.status}[/]",
-            f"{o.data_through:%Y-%m}" if o.data_through else "", f"{o.rows:,}" if o.rows is not None else "", o.detail,
+            o.source, o.label, status, period_text(o.data_through, GRAINS.get(o.source, "month")),
+            f"{o.rows:,}" if o.rows is not None else "", o.detail,
         )
     console.print(table)
+
+
+def print_docs(path) -> None:
+    if path and Path(path).is_file():
+        console.print(f"Great Expectations Data Docs of this run: {path}", soft_wrap=True)
 
 
 @app.command()
@@ -58,14 +73,17 @@ def ingest(
     """Discover, fetch and store the newest release of every source (or every release in --releases)."""
     sources = pick_sources(source, mirror)
     with open_store(config.db_path(db)) as store:
+        auditor = Auditor(store)
         if releases is not None:
             _, ignored = recorded_entries(releases, sources)
             for name in ignored:
                 err.print(f"[dim]{releases / name}: not a source claimwatch reads; skipped[/]")
-            outcomes = ingest_recorded(store, releases, sources)
+            outcomes = ingest_recorded(store, releases, sources, auditor=auditor)
         else:
-            outcomes = ingest_live(store, sources)
+            outcomes = ingest_live(store, sources, auditor=auditor)
+        docs = auditor.finish()
     print_outcomes(outcomes)
+    print_docs(docs)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
 
@@ -79,8 +97,7 @@ def releases(source: SourceOption = None, db: DbOption = None) -> None:
     for column in ("source", "release", "data through", "fetched at", "sha256", "rows", "status"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        through = r["data_through"]
-        through = "" if through is None else f"{through:%Y}" if r["grain"] == "year" else f"{through:%Y-%m}"
+        through = period_text(r["data_through"], r["grain"])
         status = r["status"] if not r["reason"] else f"{r['status']}: {r['reason']}"
         table.add_row(
             r["source"], r["release_label"], through, f"{r['fetched_at']:%Y-%m-%d %H:%M}", r["sha256"][:12],
@@ -133,16 +150,68 @@ def run(
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.monthly_check import monthly_check  # Prefect lives in flows/, imported only here
 
+    docs_dir = run_docs_dir(config.db_path(db).parent / "validation-docs")
     summary = monthly_check(
         db=str(config.db_path(db)),
         releases=str(releases) if releases else None,
         sources=source or None,
+        docs_dir=str(docs_dir),
         return_state=True,
     )
+    print_docs(docs_dir / "index.html")
     if summary.is_failed():
         err.print(f"[red]monthly-check failed:[/] {summary.message}")
         raise typer.Exit(1)
     print_outcomes([Outcome(**o) for o in summary.result()])
+
+
+@app.command()
+def validate(
+    release: Annotated[Optional[str], typer.Argument(help="Release id, or a prefix naming one release (e.g. census_trade/2025-04).")] = None,
+    all_releases: Annotated[bool, typer.Option("--all", help="Re-validate every stored release, in the order they were written.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Re-validate a stored release (default: every staged one) and publish or quarantine it by the result."""
+    with open_store(config.db_path(db)) as store:
+        release_ids = pick_releases(store, release, all_releases)
+        auditor = Auditor(store)
+        outcomes = []
+        for release_id in release_ids:
+            before = store.release(release_id)
+            status, validation = auditor.audit(release_id)
+            after = store.release(release_id)
+            detail = after["reason"] if status == "quarantined" else validation.summary()
+            outcomes.append(Outcome(
+                after["source"], after["release_label"], status, release_id, after["row_count"], after["data_through"],
+                f"was {before['status']}" + (f"; {detail}" if detail else ""), len(validation.warnings),
+            ))
+        docs = auditor.finish()
+    if not outcomes:
+        console.print("Nothing to validate: no staged release (name one, or use --all).")
+        return
+    print_outcomes(outcomes, title="Validation")
+    print_docs(docs)
+    if any(o.status != "published" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def pick_releases(store, release: str | None, all_releases: bool) -> list[str]:
+    """The releases `claimwatch validate` works on: one named, every one with rows, or the staged ones."""
+    if release is None:
+        where, params = ("status <> 'rejected'", []) if all_releases else ("status = 'staged'", [])
+    else:
+        where, params = "(release_id = ? or starts_with(release_id, ?))", [release, release]
+    ids = [r[0] for r in store.con.execute(
+        f"select release_id, status from releases where {where} order by ingested_at, release_id", params
+    ).fetchall()]
+    if release is not None:
+        if release in ids:
+            ids = [release]
+        if not ids:
+            raise ClaimwatchError(f"no release {release!r} in {store.path} (see `claimwatch releases`)")
+        if len(ids) > 1:
+            raise ClaimwatchError(f"{release!r} names {len(ids)} releases: {', '.join(ids)}; give one release id")
+    return ids
 
 
 def main() -> None:

@@ -1,12 +1,16 @@
-"""Ingest releases into the store: fetched live (discover -> fetch -> parse) or read from a recorded folder."""
+"""Ingest releases into the store: fetched live (discover -> fetch -> parse) or read from a recorded folder.
+
+Each release is staged (written), then audited by the GX suites and published or quarantined (audit.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from claimwatch.audit import Auditor
 from claimwatch.errors import FetchError, FormatError
 from claimwatch.http import HttpClient
 from claimwatch.sources import Source
@@ -20,22 +24,27 @@ class Outcome:
 
     source: str
     label: str
-    status: str  # published | rejected | unchanged | failed
+    status: str  # staged | published | quarantined | rejected | unchanged | failed
     release_id: str | None = None
     rows: int | None = None
     data_through: date | None = None
     detail: str = ""
+    warnings: int = 0
 
     @property
     def ok(self) -> bool:
         return self.status in ("published", "unchanged")
 
 
-def ingest_candidate(store: Store, source: Source, candidate: Candidate) -> Outcome:
-    """Parse and store one release unless its sha256 is already stored; a format error rejects it."""
+def stage_candidate(store: Store, source: Source, candidate: Candidate) -> Outcome:
+    """Parse and write one release as staged unless its sha256 is stored; a format error rejects it.
+
+    A release already stored but still staged (a run stopped before auditing it) comes back as staged.
+    """
     existing = store.find(candidate)
     if existing is not None:
-        return Outcome(source.name, candidate.label, "unchanged", existing.release_id,
+        status = "staged" if existing.status == "staged" else "unchanged"
+        return Outcome(source.name, candidate.label, status, existing.release_id,
                        detail=f"already stored as {existing.status}")
     try:
         parsed, reason = source.parse(candidate), None
@@ -44,11 +53,28 @@ def ingest_candidate(store: Store, source: Source, candidate: Candidate) -> Outc
     release_id = store.save(candidate, source.grain, parsed, reason, datetime.now(timezone.utc))
     if parsed is None:
         return Outcome(source.name, candidate.label, "rejected", release_id, detail=reason or "")
-    return Outcome(source.name, candidate.label, "published", release_id, parsed.rows, parsed.data_through)
+    return Outcome(source.name, candidate.label, "staged", release_id, parsed.rows, parsed.data_through)
 
 
-def ingest_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:
-    """Discover and fetch the newest release of each source; one source failing does not stop the others."""
+def audit_outcome(auditor: Auditor, staged: Outcome) -> Outcome:
+    """Audit a staged release: the outcome becomes published (with its warnings) or quarantined."""
+    status, validation = auditor.audit(staged.release_id)
+    release = auditor.store.release(staged.release_id)
+    detail = release["reason"] if status == "quarantined" else validation.summary()
+    return replace(staged, status=status, rows=release["row_count"], data_through=release["data_through"],
+                   detail=detail or "", warnings=len(validation.warnings))
+
+
+def ingest_candidate(store: Store, source: Source, candidate: Candidate, auditor: Auditor | None = None) -> Outcome:
+    """Stage one release, then audit and publish or quarantine it."""
+    outcome = stage_candidate(store, source, candidate)
+    if outcome.status != "staged":
+        return outcome
+    return audit_outcome(auditor or Auditor(store), outcome)
+
+
+def stage_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:
+    """Discover, fetch and stage the newest release of each source; one source failing does not stop the others."""
     http = http or HttpClient(cache=store)
     outcomes = []
     for source in sources:
@@ -57,8 +83,36 @@ def ingest_live(store: Store, sources: Iterable[Source], http: HttpClient | None
         except FetchError as exc:
             outcomes.append(Outcome(source.name, "", "failed", detail=str(exc)))
             continue
-        outcomes.append(ingest_candidate(store, source, candidate))
+        outcomes.append(stage_candidate(store, source, candidate))
     return outcomes
+
+
+def publish_staged(store: Store, sources: Iterable[Source], outcomes: list[Outcome], auditor: Auditor | None = None) -> list[Outcome]:
+    """Audit every staged release of these sources in the order written, including any an earlier run left staged."""
+    auditor = auditor or Auditor(store)
+    audited: dict[str, Outcome] = {}
+    staged = {o.release_id: o for o in outcomes if o.status == "staged"}
+    for source in sources:
+        for release_id in store.staged(source.name):
+            outcome = staged.get(release_id) or left_staged(store, release_id)
+            audited[release_id] = audit_outcome(auditor, outcome)
+    result = [audited.pop(o.release_id) if o.status == "staged" else o for o in outcomes]
+    return result + list(audited.values())
+
+
+def left_staged(store: Store, release_id: str) -> Outcome:
+    """The outcome of a release an earlier run wrote but did not audit."""
+    r = store.release(release_id)
+    return Outcome(r["source"], r["release_label"], "staged", release_id, r["row_count"], r["data_through"],
+                   detail="left staged by an earlier run")
+
+
+def ingest_live(
+    store: Store, sources: Iterable[Source], http: HttpClient | None = None, auditor: Auditor | None = None
+) -> list[Outcome]:
+    """Stage the newest release of each source, then audit and publish or quarantine each staged one."""
+    sources = list(sources)
+    return publish_staged(store, sources, stage_live(store, sources, http), auditor)
 
 
 def recorded_entries(releases_dir: Path, sources: Iterable[Source]) -> tuple[list[tuple[Source, Path]], list[str]]:
@@ -77,15 +131,33 @@ def recorded_entries(releases_dir: Path, sources: Iterable[Source]) -> tuple[lis
     return entries, ignored
 
 
-def ingest_recorded(store: Store, releases_dir: Path, sources: Iterable[Source]) -> list[Outcome]:
-    """Ingest every recorded release of the given sources (the result does not depend on their order)."""
+def release_order(candidate: Candidate) -> tuple:
+    """Sort key putting a source's recorded releases in the order they were published (data-through, label)."""
+    return (candidate.source, candidate.stated_through or date.min, candidate.label)
+
+
+def recorded_candidates(releases_dir: Path, sources: Iterable[Source]) -> tuple[list[tuple[Source, Candidate]], list[Outcome]]:
+    """Read every recorded release of the given sources, in release order; unreadable entries as failed outcomes."""
     entries, _ = recorded_entries(releases_dir, sources)
-    outcomes = []
+    candidates, failed = [], []
     for source, entry in entries:
         try:
-            candidate = source.recorded(entry)
+            candidates.append((source, source.recorded(entry)))
         except (FormatError, OSError) as exc:
-            outcomes.append(Outcome(source.name, entry.name, "failed", detail=str(exc)))
-            continue
-        outcomes.append(ingest_candidate(store, source, candidate))
-    return outcomes
+            failed.append(Outcome(source.name, entry.name, "failed", detail=str(exc)))
+    candidates.sort(key=lambda pair: release_order(pair[1]))
+    return candidates, failed
+
+
+def stage_recorded(store: Store, releases_dir: Path, sources: Iterable[Source]) -> list[Outcome]:
+    """Stage every recorded release of the given sources in release order (whatever order the folder lists)."""
+    candidates, failed = recorded_candidates(releases_dir, sources)
+    return failed + [stage_candidate(store, source, candidate) for source, candidate in candidates]
+
+
+def ingest_recorded(
+    store: Store, releases_dir: Path, sources: Iterable[Source], auditor: Auditor | None = None
+) -> list[Outcome]:
+    """Stage every recorded release in release order, then audit and publish or quarantine each in that order."""
+    sources = list(sources)
+    return publish_staged(store, sources, stage_recorded(store, releases_dir, sources), auditor)

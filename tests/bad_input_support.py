@@ -9,6 +9,8 @@ import io
 import shutil
 from pathlib import Path
 
+import openpyxl
+
 from claimwatch.ingest import ingest_candidate, ingest_recorded
 from claimwatch.store import open_store
 from claimwatch.sources import all_sources, all_tables
@@ -168,3 +170,83 @@ def truncated_within(content: bytes, line: int) -> bytes:
     """`content` cut off in the middle of `line`."""
     lines = content.splitlines(keepends=True)
     return b"".join(lines[: line - 1]) + lines[line - 1][: len(lines[line - 1]) // 2]
+
+
+class Workbook:
+    """The real 2025-04 country.xlsx, loaded once, from which modified copies are written."""
+
+    def __init__(self, path):
+        self.original = path.read_bytes()
+        self.book = openpyxl.load_workbook(io.BytesIO(self.original))
+        self.sheet = self.book.worksheets[0]
+        rows = self.sheet.iter_rows(values_only=True)
+        self.header = list(next(rows))
+        # worksheet row number (header = 1) of each (year, CTY_CODE)
+        self.row_of = {(str(r[0]), str(r[1])): n for n, r in enumerate(rows, start=2)}
+
+    def with_cell(self, row: int, column: str, value) -> bytes:
+        """The workbook's bytes with one cell (row number, header name) set to `value`."""
+        cell = self.sheet.cell(row, self.header.index(column) + 1)
+        old, cell.value = cell.value, value
+        assert old != value
+        try:
+            out = io.BytesIO()
+            self.book.save(out)
+            return out.getvalue()
+        finally:
+            cell.value = old
+
+
+def without_month(content: bytes, fiscal_year: str, month: str) -> bytes:
+    """A CBP CSV with every row of one month (Fiscal Year, Month (abbv)) removed."""
+    lines = content.splitlines(keepends=True)
+    kept = [lines[0]] + [ln for ln in lines[1:] if field(ln, 1)[0] != fiscal_year or field(ln, 1)[2] != month]
+    assert len(kept) < len(lines)
+    return b"".join(kept)
+
+
+def ingest_quarantined_release(
+    tmp_path: Path, base_db: Path, source_name: str, relpath: str, content: bytes, failing: tuple[str, str, str, str]
+) -> str:
+    """Ingest one release that parses but breaks a rule into a copy of `base_db`; check it is quarantined by the
+    `failing` (suite, frame, expectation, column) error, kept with its rows and results, and that the published
+    data (every `_latest` view, the other releases) is untouched, also after ingesting it again. Return the reason."""
+    source = SOURCES[source_name]
+    releases = tmp_path / "releases"
+    target = releases / source.recorded_folder / relpath
+    target.parent.mkdir(parents=True)
+    target.write_bytes(content)
+    db = tmp_path / "claimwatch.duckdb"
+    shutil.copyfile(base_db, db)
+
+    def published(con):
+        views = {k: v for k, v in fingerprint(con).items() if k.endswith("_latest")}
+        return views, con.execute("select release_id, status from releases order by 1").fetchall()
+
+    with open_store(db) as store:
+        con = store.con
+        before = published(con)
+        (outcome,) = ingest_recorded(store, releases, SOURCES.values())
+        assert outcome.status == "quarantined", outcome
+        suite, frame, expectation, column = failing
+        assert f"{suite}/{frame} {expectation}({column})" in outcome.detail, outcome.detail
+        status, reason, rows = con.execute(
+            "select status, reason, row_count from releases where release_id = ?", [outcome.release_id]
+        ).fetchone()
+        assert (status, reason) == ("quarantined", outcome.detail) and rows > 0
+        kept = sum(con.execute(f"select count(*) from {t.name} where release_id = ?", [outcome.release_id]).fetchone()[0]
+                   for t in source.tables)
+        assert kept == rows, "a quarantined release keeps its rows for inspection"
+        errors = con.execute(
+            "select suite, frame, expectation, column_name from validation_findings where release_id = ? and severity = 'error'",
+            [outcome.release_id],
+        ).fetchall()
+        assert failing in errors, errors
+        views, statuses = published(con)
+        assert views == before[0], "the _latest views changed"
+        assert [s for s in statuses if s[0] != outcome.release_id] == before[1]
+
+        (again,) = ingest_recorded(store, releases, SOURCES.values())
+        assert (again.status, again.detail) == ("unchanged", "already stored as quarantined")
+        assert published(con)[0] == before[0]
+    return reason

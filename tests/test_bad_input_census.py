@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
-import openpyxl
 import pytest
 
-from bad_input_support import CENSUS_ERROR_PAGE, SOURCES, build_store, ingest_bad_release
+from bad_input_support import CENSUS_ERROR_PAGE, SOURCES, Workbook, build_store, ingest_bad_release
 
 CENSUS = SOURCES["census_trade"]
 GOOD = "release-2024-10_data-through-2024-08"  # already stored
@@ -20,31 +17,6 @@ def base_db(shared_data, tmp_path_factory):
     """A store holding one good country.xlsx release (copy it per test)."""
     return build_store(tmp_path_factory.mktemp("bad_input_census") / "base.duckdb",
                        [("census_trade", shared_data / CENSUS.recorded_folder / GOOD)])
-
-
-class Workbook:
-    """The real 2025-04 country.xlsx, loaded once, from which modified copies are written."""
-
-    def __init__(self, path):
-        self.original = path.read_bytes()
-        self.book = openpyxl.load_workbook(io.BytesIO(self.original))
-        self.sheet = self.book.worksheets[0]
-        rows = self.sheet.iter_rows(values_only=True)
-        self.header = list(next(rows))
-        # worksheet row number (header = 1) of each (year, CTY_CODE)
-        self.row_of = {(str(r[0]), str(r[1])): n for n, r in enumerate(rows, start=2)}
-
-    def with_cell(self, row: int, column: str, value) -> bytes:
-        """The workbook's bytes with one cell (row number, header name) set to `value`."""
-        cell = self.sheet.cell(row, self.header.index(column) + 1)
-        old, cell.value = cell.value, value
-        assert old != value
-        try:
-            out = io.BytesIO()
-            self.book.save(out)
-            return out.getvalue()
-        finally:
-            cell.value = old
 
 
 @pytest.fixture(scope="module")

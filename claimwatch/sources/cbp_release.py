@@ -88,7 +88,8 @@ class CbpCsvSource(Source):
 
     def recorded(self, entry: Path) -> Candidate:
         file = read_recorded_file(entry)
-        return Candidate(self.name, self.label_of(file.name), (file,), origin="recorded")
+        label = self.label_of(file.name)
+        return Candidate(self.name, label, (file,), origin="recorded", stated_through=label_data_through(label))
 
     def parse(self, candidate: Candidate) -> ParsedRelease:
         (file,) = candidate.files

@@ -50,7 +50,7 @@ class Store:
 
     def create_schema(self, tables: Iterable[TableSpec]) -> None:
         """Create the tables in sql/tables and the _latest/_revisions views of each normalised table."""
-        for ddl in sorted((sql_dir() / "tables").glob("*.sql")):
+        for ddl in sorted((sql_dir() / "tables").glob("*.sql")) + sorted((sql_dir() / "views").glob("*.sql")):
             self.con.execute(ddl.read_text())
         for spec in tables:
             self.con.execute(latest_view(spec))
@@ -80,10 +80,10 @@ class Store:
         reason: str | None,
         fetched_at: datetime,
     ) -> str:
-        """Store a release in one transaction: published with its rows, or rejected with the reason."""
+        """Store a release in one transaction: staged with its rows (published once validated), or rejected."""
         now = datetime.now(timezone.utc)
         release_id = candidate.release_id
-        status = "published" if parsed is not None else "rejected"
+        status = "staged" if parsed is not None else "rejected"
         self.con.execute("begin transaction")
         try:
             self.con.execute(
@@ -110,6 +110,25 @@ class Store:
             self.con.execute("rollback")
             raise
         return release_id
+
+    def release(self, release_id: str) -> dict | None:
+        """One release's row of `releases`, as a dict."""
+        cursor = self.con.execute("select * from releases where release_id = ?", [release_id])
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row)) if row else None
+
+    def staged(self, source: str | None = None) -> list[str]:
+        """Release ids written but not yet validated, in the order they were written."""
+        rows = self.con.execute(
+            "select release_id from releases where status = 'staged' and (source = $source or $source is null)"
+            " order by ingested_at, release_id",
+            {"source": source},
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def set_status(self, release_id: str, status: str, reason: str | None) -> None:
+        """Publish or quarantine a validated release (one statement: atomic)."""
+        self.con.execute("update releases set status = ?, reason = ? where release_id = ?", [status, reason, release_id])
 
     def releases(self) -> list[dict]:
         """Every release, newest data first within each source."""

@@ -1,4 +1,4 @@
--- releases: one row per release seen (published or rejected), with its provenance; see README "The store"
+-- releases: one row per release seen, whatever its status, with its provenance; see README "The store"
 create table if not exists releases (
     release_id varchar primary key,  -- source/label@sha256[:8]
     source varchar not null,
@@ -9,8 +9,8 @@ create table if not exists releases (
     size_bytes bigint not null,
     file_count integer not null,
     row_count bigint,
-    status varchar not null,  -- 'published' or 'rejected'
-    reason varchar,  -- why a release was rejected: file, row/column, what was expected
+    status varchar not null,  -- 'staged' (written, not yet validated), 'published', 'quarantined' (failed validation) or 'rejected' (unreadable)
+    reason varchar,  -- why a release was rejected (file, row/column, what was expected) or quarantined (failed expectations)
     origin varchar not null,  -- 'live' (fetched over HTTP) or 'recorded' (a folder of release files)
     fetched_at timestamptz not null,
     ingested_at timestamptz not null
