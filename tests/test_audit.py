@@ -128,3 +128,30 @@ def test_validate_command_revalidates_and_builds_data_docs(base_db, apr, tmp_pat
     assert run.returncode == 2 and "names 2 releases" in run.stderr
     run = subprocess.run([claimwatch_command(), "validate", "--db", str(db)], capture_output=True, text=True, env=WIDE)
     assert run.returncode == 0 and "Nothing to validate" in run.stdout
+
+
+@pytest.mark.parametrize("column, value, frame, expectation, observed", [
+    # a land border region CBP has never used: reported for review, not rejected
+    ("Land Border Region", "Maritime Border", "rows", "land_border_region", "Maritime Border"),
+    # April 2021 revised from 196,190 to 206,189 (+9,999, 5.1% of the month's total): flagged for review
+    ("Encounter Count", "10000", "period_revisions", "revision_share", "0.05096"),
+])
+def test_warnings_publish_and_are_reported(base_db, apr, tmp_path, column, value, frame, expectation, observed):
+    db = tmp_path / "c.duckdb"
+    shutil.copyfile(base_db, db)
+    target = tmp_path / "releases" / CBP.recorded_folder / APR
+    target.parent.mkdir(parents=True)
+    target.write_bytes(with_field(apr, 2, column, value))
+    with open_store(db) as store:
+        (outcome,) = ingest_recorded(store, tmp_path / "releases", [CBP])
+        findings = store.con.execute(
+            "select severity, frame, column_name, unexpected_sample from validation_findings where release_id = ?",
+            [outcome.release_id],
+        ).fetchall()
+        newest = store.con.execute("select max(month) from cbp_encounters__monthly_latest").fetchone()[0]
+    assert (outcome.status, outcome.warnings) == ("published", 1)
+    assert outcome.detail.startswith(f"warning: cbp_encounters__monthly/{frame} ")
+    ((severity, found_frame, found_column, sample),) = findings
+    assert (severity, found_frame, found_column) == ("warning", frame, expectation)
+    assert observed in sample
+    assert str(newest) == "2024-04-01"

@@ -7,6 +7,8 @@ import os
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
+from bad_input_support import with_field
+from claimwatch.store import open_store
 from flows.monthly_check import monthly_check
 
 
@@ -16,11 +18,15 @@ def prefect_harness():
         yield
 
 
-def releases_folder(shared_data, tmp_path, *, bad: bool = False):
+def releases_folder(shared_data, tmp_path, *, bad: bool = False, negative: bool = False):
     folder = tmp_path / "releases"
     sbo = folder / "cbp_southwest_land_border_encounters"
     sbo.mkdir(parents=True)
-    os.symlink(shared_data / sbo.name / "sbo-encounters-fy22-fy25-nov.csv", sbo / "sbo-encounters-fy22-fy25-nov.csv")
+    nov = shared_data / sbo.name / "sbo-encounters-fy22-fy25-nov.csv"
+    if negative:
+        (sbo / nov.name).write_bytes(with_field(nov.read_bytes(), 2, "Encounter Count", "-1"))
+    else:
+        os.symlink(nov, sbo / nov.name)
     drugs = folder / "cbp_nationwide_drug_seizures"
     drugs.mkdir()
     if bad:
@@ -49,3 +55,23 @@ def test_monthly_check_fails_with_a_summary_when_a_release_is_rejected(shared_da
     assert state.is_failed()
     with pytest.raises(RuntimeError, match=r"1 of 2 releases not published: cbp_drug_seizures fy23-fy26-dec: rejected .*empty"):
         state.result()
+
+
+def test_monthly_check_validates_before_publishing(shared_data, tmp_path):
+    """A release with a negative count is staged, fails validation, is quarantined; the run fails and says so."""
+    folder, db = releases_folder(shared_data, tmp_path, negative=True), str(tmp_path / "c.duckdb")
+    docs = tmp_path / "docs"
+    state = monthly_check(db=db, releases=str(folder), sources=["cbp_southwest_encounters", "cbp_drug_seizures"],
+                          docs_dir=str(docs), return_state=True)
+    assert state.is_failed()
+    with pytest.raises(RuntimeError, match=r"1 of 2 releases not published: cbp_southwest_encounters fy22-fy25-nov: "
+                                           r"quarantined \(failed expectations: cbp_southwest_encounters__monthly/rows "
+                                           r"expect_column_values_to_be_between\(encounter_count\)"):
+        state.result()
+    assert (docs / "index.html").is_file()
+    with open_store(db, read_only=True) as store:
+        statuses = store.con.execute("select source, status from releases order by 1").fetchall()
+        visible = store.con.execute("select count(*) from cbp_southwest_encounters__monthly_latest").fetchone()
+        validated = store.con.execute("select count(*) from validations").fetchone()
+    assert statuses == [("cbp_drug_seizures", "published"), ("cbp_southwest_encounters", "quarantined")]
+    assert visible == (0,) and validated == (2,)

@@ -1,0 +1,231 @@
+"""Time Great Expectations validation of every recorded release against staging, and its scaling with rows.
+
+Part 1 stages all recorded releases into an empty store (parse + write), then validates and publishes each
+staged release in order with one Auditor, timing staging, the Validator's creation (GX import), each
+validation, each publish and the Data Docs build (auditor.finish()) separately.
+Part 2 copies the newest census_trade__monthly release 1x, 10x and 100x into synthetic staged releases (copy
+k has its months moved back k*100 years, so keys stay unique and partner codes stay valid) and times
+Validator.validate on each, split into building the frames (DuckDB -> pandas) and running GX, with the peak
+RSS of each step measured in its own subprocess. A step that would not fit in available memory is skipped.
+
+Usage: uv run python benchmarks/validate_recorded.py [--releases ../shared/data] [--repeat 1] [--scales 1,10,100]
+Prints a report and writes benchmarks/results/validate_recorded.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from claimwatch.audit import Auditor
+from claimwatch.ingest import stage_recorded
+from claimwatch.sources import all_sources
+from claimwatch.store import open_store
+from claimwatch.validation import Validator
+from claimwatch.validation import runner
+
+TABLE, NEWEST = "census_trade__monthly", "census_trade/2025-04"
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS: VmHWM (ru_maxrss of a child also counts its parent's RSS at fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def available_mib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return float("inf")
+
+
+def one_run(releases: Path) -> dict:
+    """Stage everything into a new store, then validate and publish each staged release in order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open_store(Path(tmp) / "bench.duckdb") as store:
+            t0 = time.perf_counter()
+            stage_recorded(store, releases, all_sources().values())
+            staging = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            validator = Validator(docs_dir=Path(tmp) / "docs")
+            validator_init = time.perf_counter() - t0
+            auditor = Auditor(store, docs_dir=Path(tmp) / "docs", validator=validator)
+            per_release = []
+            for release_id in store.staged():
+                t0 = time.perf_counter()
+                validation = auditor.validate(release_id)
+                t1 = time.perf_counter()
+                status = auditor.publish(release_id)
+                t2 = time.perf_counter()
+                per_release.append({
+                    "release_id": release_id, "rows": store.release(release_id)["row_count"],
+                    "validate_seconds": t1 - t0, "publish_seconds": t2 - t1, "status": status,
+                    "expectations": len(validation.findings), "failed": len(validation.errors + validation.warnings),
+                })
+            t0 = time.perf_counter()
+            auditor.finish()
+            docs = time.perf_counter() - t0
+    validation = sum(r["validate_seconds"] for r in per_release)
+    publish = sum(r["publish_seconds"] for r in per_release)
+    whole = staging + validator_init + validation + publish + docs
+    return {"staging_seconds": staging, "validator_init_seconds": validator_init, "validation_seconds": validation,
+            "publish_seconds": publish, "docs_seconds": docs, "whole_seconds": whole, "per_release": per_release}
+
+
+class TimedDefinition:
+    """Wraps a GX ValidationDefinition so that its run() adds to the frame's GX seconds."""
+
+    def __init__(self, definition, frame: str, seconds: dict[str, float]):
+        self.definition, self.frame, self.seconds = definition, frame, seconds
+
+    def run(self, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return self.definition.run(**kwargs)
+        finally:
+            self.seconds[self.frame] += time.perf_counter() - t0
+
+
+def scale_step(releases: Path, copies: int, repeat: int) -> dict:
+    """(In a subprocess.) Validate `copies` copies of the newest census_trade release as one staged release."""
+    source = all_sources()["census_trade"]
+    frame_seconds: dict[str, float] = defaultdict(float)
+    gx_seconds: dict[str, float] = defaultdict(float)
+    build_frame, definition = runner.build_frame, Validator._definition
+
+    def timed_build_frame(con, spec, frame, release_id):
+        t0 = time.perf_counter()
+        try:
+            return build_frame(con, spec, frame, release_id)
+        finally:
+            frame_seconds[frame] += time.perf_counter() - t0
+
+    runner.build_frame = timed_build_frame
+    Validator._definition = lambda self, t, f, e: TimedDefinition(definition(self, t, f, e), f, gx_seconds)
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "scale.duckdb") as store:
+        stage_recorded(store, releases, [source])
+        (real,) = [r for r in store.staged("census_trade") if r.startswith(NEWEST)]
+        store.set_status(real, "published", None)  # the release the synthetic one is compared with
+        release_id = f"census_trade/synthetic-{copies}x@00000000"
+        params = {"real": real, "synthetic": release_id, "copies": copies}
+        t0 = time.perf_counter()
+        store.con.execute(
+            f"""insert into {TABLE} select $synthetic, flow, partner_code, partner_name, is_aggregate,
+                cast(month - to_years(cast(k * 100 as integer)) as date), value_usd
+            from {TABLE}, range($copies) as copies(k) where release_id = $real""", params)
+        rows = store.con.execute(f"select count(*) from {TABLE} where release_id = $synthetic",
+                                 {"synthetic": release_id}).fetchone()[0]
+        store.con.execute(
+            """insert into releases select $synthetic, source, 'synthetic-' || $copies || 'x', grain, data_through,
+                repeat('0', 64), size_bytes, file_count, null, 'staged', null, origin, fetched_at, now()
+            from releases where release_id = $real""", params)
+        store.con.execute("update releases set row_count = ? where release_id = ?", [rows, release_id])
+        store.con.execute("checkpoint")
+        insert = time.perf_counter() - t0
+        validator = Validator(docs_dir=None)
+        rss_before = peak_rss_mib()
+        times, findings = [], None
+        for _ in range(repeat):
+            validation = validator.validate(store.con, source.tables, release_id)
+            times.append(validation.seconds)
+            findings = validation.findings
+    return {
+        "copies": copies, "rows": rows, "insert_seconds": insert, "validate_seconds": statistics.median(times),
+        "validate_seconds_all": times, "build_frame_seconds": {k: v / repeat for k, v in frame_seconds.items()},
+        "gx_run_seconds": {k: v / repeat for k, v in gx_seconds.items()},
+        "failed_expectations": sorted({f"{f.frame}:{f.expectation}({f.column or ''})" for f in findings if not f.success}),
+        "peak_rss_before_validate_mib": rss_before, "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def scaling(releases: Path, scales: list[int], repeat: int) -> tuple[list[dict], str | None]:
+    """Run each scale step in its own subprocess (so each peak RSS is that step's), smallest first."""
+    steps, skipped = [], None
+    for copies in scales:
+        if steps:  # extrapolate memory from the previous step: baseline + (validation growth per row) * rows
+            last = steps[-1]
+            per_row = (last["peak_rss_mib"] - last["peak_rss_before_validate_mib"]) / last["rows"]
+            needed = last["peak_rss_mib"] + per_row * last["rows"] * (copies / last["copies"] - 1)
+            if needed * 1.25 > available_mib():
+                skipped = (f"{copies}x skipped: needs ~{needed:,.0f} MiB (estimated from {last['copies']}x), "
+                           f"{available_mib():,.0f} MiB available")
+                break
+        cmd = [sys.executable, __file__, "--releases", str(releases), "--repeat", str(repeat), "--scale", str(copies)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        steps.append(json.loads(out.strip().splitlines()[-1]))
+    return steps, skipped
+
+
+def report(result: dict) -> None:
+    p = result["pipeline"]
+    print(f"== Staging vs validation: {len(p['per_release'])} recorded releases, "
+          f"{sum(r['rows'] for r in p['per_release']):,} rows (median of {result['repeat']} run(s))")
+    for label, key in (("staging (parse + write)", "staging_seconds"), ("Validator() (GX import)", "validator_init_seconds"),
+                       ("validation (all releases)", "validation_seconds"), ("publish (all releases)", "publish_seconds"),
+                       ("Data Docs build", "docs_seconds"), ("whole run", "whole_seconds")):
+        print(f"  {label:28s} {p[key]:8.2f} s  {100 * p[key] / p['whole_seconds']:5.1f} %")
+    print(f"  validation / (staging + validation) {100 * p['validation_seconds'] / (p['staging_seconds'] + p['validation_seconds']):.1f} %")
+    print(f"  {'release':44s} {'rows':>8s} {'validate s':>10s} {'publish s':>9s}  status (failed/expectations)")
+    for r in p["per_release"]:
+        print(f"  {r['release_id']:44s} {r['rows']:8,d} {r['validate_seconds']:10.2f} {r['publish_seconds']:9.3f}"
+              f"  {r['status']} ({r['failed']}/{r['expectations']})")
+    print(f"== Scaling: Validator.validate on {TABLE} (newest release copied N times), each step in its own process")
+    print(f"  {'copies':>6s} {'rows':>12s} {'validate s':>10s} {'s / M rows':>10s} {'frames s':>9s} {'GX s':>7s}"
+          f" {'RSS before MiB':>14s} {'peak RSS MiB':>12s}")
+    for s in result["scaling"]:
+        print(f"  {s['copies']:5d}x {s['rows']:12,d} {s['validate_seconds']:10.2f} {s['validate_seconds'] / s['rows'] * 1e6:10.2f}"
+              f" {sum(s['build_frame_seconds'].values()):9.2f} {sum(s['gx_run_seconds'].values()):7.2f}"
+              f" {s['peak_rss_before_validate_mib']:14,.0f} {s['peak_rss_mib']:12,.0f}")
+    if result["scaling_skipped"]:
+        print(f"  {result['scaling_skipped']}")
+    if result["scaling"]:
+        big = result["scaling"][-1]
+        print(f"  per frame at {big['copies']}x (build frame s / GX run s):")
+        for frame in big["gx_run_seconds"]:
+            print(f"    {frame:16s} {big['build_frame_seconds'][frame]:8.2f} {big['gx_run_seconds'][frame]:8.2f}")
+        print(f"  failing on synthetic data at {big['copies']}x: {', '.join(big['failed_expectations']) or 'none'}")
+    print(f"peak RSS of this process (part 1) {result['peak_rss_mib']:.0f} MiB; {result['machine']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--releases", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (median reported)")
+    parser.add_argument("--scales", default="1,10,100", help="copies of the newest census_trade release to validate")
+    parser.add_argument("--scale", type=int, help=argparse.SUPPRESS)  # internal: one scaling step, JSON on stdout
+    args = parser.parse_args()
+    if args.scale:
+        print(json.dumps(scale_step(args.releases, args.scale, args.repeat)))
+        return
+    runs = [one_run(args.releases) for _ in range(args.repeat)]
+    pipeline = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "per_release"}
+    pipeline["per_release"] = [
+        {**rel, **{k: statistics.median(r["per_release"][i][k] for r in runs) for k in ("validate_seconds", "publish_seconds")}}
+        for i, rel in enumerate(runs[0]["per_release"])
+    ]
+    steps, skipped = scaling(args.releases, [int(s) for s in args.scales.split(",")], args.repeat)
+    result = {
+        "machine": f"{platform.machine()} {platform.python_version()}, {available_mib():,.0f} MiB available",
+        "repeat": args.repeat, "pipeline": pipeline, "pipeline_runs": runs,
+        "scaling": steps, "scaling_skipped": skipped, "peak_rss_mib": peak_rss_mib(),
+    }
+    report(result)
+    out = Path(__file__).parent / "results" / "validate_recorded.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
