@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+from claimwatch.errors import ClaimwatchError
 from claimwatch.sources import SOURCE_CLASSES
 from claimwatch.store import Store
 from claimwatch.store.validation_log import latest_outcome, record_validation
@@ -42,9 +43,9 @@ class Auditor:
         """Run the suites of the release's tables and record every result (status unchanged)."""
         release = self.store.release(release_id)
         if release is None:
-            raise KeyError(f"no release {release_id!r} in {self.store.path}")
+            raise ClaimwatchError(f"no release {release_id!r} in {self.store.path}")
         if release["status"] == "rejected":
-            raise ValueError(f"{release_id} was rejected when parsed ({release['reason']}): it has no rows to validate")
+            raise ClaimwatchError(f"{release_id} was rejected when parsed ({release['reason']}): it has no rows to validate")
         validation = self.validator.validate(self.store.con, TABLES_BY_SOURCE[release["source"]], release_id)
         record_validation(self.store.con, validation, self.docs_dir)
         return validation
@@ -53,7 +54,7 @@ class Auditor:
         """Publish the release if its latest validation has no error, else quarantine it; return the status."""
         outcome = latest_outcome(self.store.con, release_id)
         if outcome is None:
-            raise ValueError(f"{release_id} has never been validated: run `claimwatch validate {release_id}`")
+            raise ClaimwatchError(f"{release_id} has never been validated: run `claimwatch validate {release_id}`")
         if outcome[0] == "failed":
             reason = self.store.con.execute(
                 """select string_agg(suite || '/' || frame || ' ' || expectation || coalesce('(' || column_name || ')', '')

@@ -12,6 +12,7 @@ from bad_input_support import (
     SOURCES, Workbook, build_store, fingerprint, ingest_quarantined_release, with_field, without_month,
 )
 from claimwatch.audit import Auditor
+from claimwatch.errors import ClaimwatchError
 from claimwatch.ingest import ingest_recorded, stage_candidate
 from claimwatch.store import open_store
 from test_cli import claimwatch_command
@@ -155,3 +156,15 @@ def test_warnings_publish_and_are_reported(base_db, apr, tmp_path, column, value
     assert (severity, found_frame, found_column) == ("warning", frame, expectation)
     assert observed in sample
     assert str(newest) == "2024-04-01"
+
+
+def test_a_rejected_release_cannot_be_validated(tmp_path):
+    empty = tmp_path / APR
+    empty.write_bytes(b"")
+    with open_store(tmp_path / "c.duckdb") as store:
+        rejected = stage_candidate(store, CBP, CBP.recorded(empty))
+        assert rejected.status == "rejected"
+        with pytest.raises(ClaimwatchError, match=r"fy21-fy24-apr@.* was rejected when parsed \(.*\): it has no rows"):
+            Auditor(store).validate(rejected.release_id)
+        with pytest.raises(ClaimwatchError, match=r"has never been validated"):
+            Auditor(store).publish(rejected.release_id)
