@@ -177,9 +177,9 @@ def report(result: dict) -> None:
                        ("Data Docs build", "docs_seconds"), ("whole run", "whole_seconds")):
         print(f"  {label:28s} {p[key]:8.2f} s  {100 * p[key] / p['whole_seconds']:5.1f} %")
     print(f"  validation / (staging + validation) {100 * p['validation_seconds'] / (p['staging_seconds'] + p['validation_seconds']):.1f} %")
-    print(f"  {'release':44s} {'rows':>8s} {'validate s':>10s} {'publish s':>9s}  status (failed/expectations)")
+    print(f"  {'release':48s} {'rows':>8s} {'validate s':>10s} {'publish s':>9s}  status (failed/expectations)")
     for r in p["per_release"]:
-        print(f"  {r['release_id']:44s} {r['rows']:8,d} {r['validate_seconds']:10.2f} {r['publish_seconds']:9.3f}"
+        print(f"  {r['release_id']:48s} {r['rows']:8,d} {r['validate_seconds']:10.2f} {r['publish_seconds']:9.3f}"
               f"  {r['status']} ({r['failed']}/{r['expectations']})")
     print(f"== Scaling: Validator.validate on {TABLE} (newest release copied N times), each step in its own process")
     print(f"  {'copies':>6s} {'rows':>12s} {'validate s':>10s} {'s / M rows':>10s} {'frames s':>9s} {'GX s':>7s}"

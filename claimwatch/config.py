@@ -16,3 +16,12 @@ def db_path(explicit: str | Path | None = None) -> Path:
 def mirror_url(explicit: str | None = None) -> str | None:
     """A base URL serving every agency's paths (a local mirror or test server), from $CLAIMWATCH_MIRROR."""
     return explicit or os.environ.get("CLAIMWATCH_MIRROR") or None
+
+
+def project_dir(name: str) -> Path:
+    """A folder of the project (sql/, expectations/): beside the package in a checkout, inside it in a wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / name, package / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"no {name}/ folder next to {package}")

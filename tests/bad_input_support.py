@@ -65,6 +65,17 @@ def fingerprint(con, *, leave_out: str | None = None) -> dict[str, tuple[int, in
     return result
 
 
+def place_release(tmp_path: Path, base_db: Path, source_name: str, relpath: str, content: bytes) -> tuple[Path, Path, Path]:
+    """Write `content` as a recorded release of the source and copy `base_db`: (releases folder, file, database)."""
+    releases = tmp_path / "releases"
+    target = releases / SOURCES[source_name].recorded_folder / relpath
+    target.parent.mkdir(parents=True)
+    target.write_bytes(content)
+    db = tmp_path / "claimwatch.duckdb"
+    shutil.copyfile(base_db, db)
+    return releases, target, db
+
+
 def ingest_bad_release(
     tmp_path: Path, base_db: Path, source_name: str, relpath: str, content: bytes, where: str, expected: list[str]
 ) -> str:
@@ -72,12 +83,7 @@ def ingest_bad_release(
     `where` and containing every `expected` text, that its bytes are kept, that nothing else changed and that
     ingesting it again changes nothing. Return the reason."""
     source = SOURCES[source_name]
-    releases = tmp_path / "releases"
-    target = releases / source.recorded_folder / relpath
-    target.parent.mkdir(parents=True)
-    target.write_bytes(content)
-    db = tmp_path / "claimwatch.duckdb"
-    shutil.copyfile(base_db, db)
+    releases, target, db = place_release(tmp_path, base_db, source_name, relpath, content)
 
     with open_store(db) as store:
         con = store.con
@@ -212,12 +218,7 @@ def ingest_quarantined_release(
     `failing` (suite, frame, expectation, column) error, kept with its rows and results, and that the published
     data (every `_latest` view, the other releases) is untouched, also after ingesting it again. Return the reason."""
     source = SOURCES[source_name]
-    releases = tmp_path / "releases"
-    target = releases / source.recorded_folder / relpath
-    target.parent.mkdir(parents=True)
-    target.write_bytes(content)
-    db = tmp_path / "claimwatch.duckdb"
-    shutil.copyfile(base_db, db)
+    releases, _, db = place_release(tmp_path, base_db, source_name, relpath, content)
 
     def published(con):
         views = {k: v for k, v in fingerprint(con).items() if k.endswith("_latest")}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from claimwatch.config import project_dir
 from claimwatch.errors import StoreBusyError
 from claimwatch.http import StoredCopy
 from claimwatch.sources import all_tables
@@ -17,12 +18,8 @@ from claimwatch.store.views import latest_view, revisions_view
 
 
 def sql_dir() -> Path:
-    """The project's sql/ folder (next to the package in a checkout, inside it in a wheel)."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here.parent / "sql", here / "sql"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no sql/ folder next to {here}")
+    """The project's sql/ folder."""
+    return project_dir("sql")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from claimwatch.config import project_dir
 from claimwatch.errors import FormatError
 from claimwatch.validation.frames import ROWS
 
@@ -18,12 +19,8 @@ SEVERITIES = {"critical": "error", "warning": "warning", "info": "info"}
 
 
 def expectations_dir() -> Path:
-    """The project's expectations/ folder (next to the package in a checkout, inside it in a wheel)."""
-    here = Path(__file__).resolve().parents[1]
-    for candidate in (here.parent / "expectations", here / "expectations"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no expectations/ folder next to {here}")
+    """The project's expectations/ folder."""
+    return project_dir("expectations")
 
 
 @dataclass(frozen=True)
