@@ -94,14 +94,18 @@ def releases(source: SourceOption = None, db: DbOption = None) -> None:
     with open_store(config.db_path(db), read_only=True) as store:
         rows = [r for r in store.releases() if not source or r["source"] in source]
     table = Table(title=f"Releases in {config.db_path(db)}")
-    for column in ("source", "release", "data through", "fetched at", "sha256", "rows", "status"):
+    for column in ("source", "release", "data through", "fetched at", "sha256", "rows", "validation", "status"):
         table.add_column(column, overflow="fold")
     for r in rows:
         through = period_text(r["data_through"], r["grain"])
         status = r["status"] if not r["reason"] else f"{r['status']}: {r['reason']}"
+        validation = r["validation"] or ""
+        if r["errors"] or r["warnings"]:
+            validation += f" ({r['errors']} error(s), {r['warnings']} warning(s))"
         table.add_row(
             r["source"], r["release_label"], through, f"{r['fetched_at']:%Y-%m-%d %H:%M}", r["sha256"][:12],
-            f"{r['row_count']:,}" if r["row_count"] is not None else "", status,
+            f"{r['row_count']:,}" if r["row_count"] is not None else "", validation,
+            f"[{STYLES.get(r['status'], 'default')}]{status}[/]",
         )
     console.print(table)
 

@@ -39,6 +39,8 @@ def test_ingest_then_releases_then_sql(shared_data, tmp_path):
     listing = runner.invoke(app, ["releases", "--db", str(db)], env={"COLUMNS": "200"})
     assert listing.exit_code == 0
     assert "fy22-fy25-aug" in listing.output and "2025-08" in listing.output and "1,936" in listing.output
+    assert listing.output.count("passed") == 2 and listing.output.count("published") == 2
+    assert "Great Expectations Data Docs of this run:" in result.output
 
     query = runner.invoke(app, ["sql", "select sum(encounter_count) as n from cbp_southwest_encounters__monthly_latest "
                                 "where month = '2024-11-01' and component = 'U.S. Border Patrol'", "--db", str(db), "--csv"])

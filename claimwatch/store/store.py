@@ -128,10 +128,19 @@ class Store:
         self.con.execute("update releases set status = ?, reason = ? where release_id = ?", [status, reason, release_id])
 
     def releases(self) -> list[dict]:
-        """Every release, newest data first within each source."""
+        """Every release with its latest validation (outcome, errors, warnings), newest data first within each source."""
+        tables = {r[0] for r in self.con.execute("select table_name from duckdb_tables()").fetchall()}
+        latest = (
+            "select release_id, arg_max(outcome, validated_at) as validation, arg_max(errors, validated_at) as errors,"
+            " arg_max(warnings, validated_at) as warnings from validations group by release_id"
+            if "validations" in tables  # absent from a store written before validation existed, opened read-only
+            else "select null as release_id, null as validation, null as errors, null as warnings"
+        )
         cursor = self.con.execute(
-            """select source, release_label, grain, data_through, fetched_at, sha256, row_count, status, reason, release_id
-            from releases order by source, data_through desc nulls first, release_label desc"""
+            f"""select source, release_label, grain, data_through, fetched_at, sha256, row_count, status, reason,
+                validation, errors, warnings, release_id
+            from releases left join ({latest}) using (release_id)
+            order by source, data_through desc nulls first, release_label desc"""
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
