@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,7 +17,7 @@ from rich.table import Table
 from claimwatch import config
 from claimwatch.audit import Auditor, run_docs_dir
 from claimwatch.errors import ClaimwatchError
-from claimwatch.ingest import Outcome, ingest_live, ingest_recorded, recorded_entries
+from claimwatch.ingest import Outcome, audit_outcome, ingest_live, ingest_recorded, recorded_entries, stored_outcome
 from claimwatch.sources import SOURCE_CLASSES, all_sources
 from claimwatch.store import open_store
 
@@ -181,14 +182,8 @@ def validate(
         auditor = Auditor(store)
         outcomes = []
         for release_id in release_ids:
-            before = store.release(release_id)
-            status, validation = auditor.audit(release_id)
-            after = store.release(release_id)
-            detail = after["reason"] if status == "quarantined" else validation.summary()
-            outcomes.append(Outcome(
-                after["source"], after["release_label"], status, release_id, after["row_count"], after["data_through"],
-                f"was {before['status']}" + (f"; {detail}" if detail else ""), len(validation.warnings),
-            ))
+            before = stored_outcome(store, release_id)
+            outcomes.append(audit_outcome(auditor, replace(before, detail=f"was {before.status}")))
         docs = auditor.finish()
     if not outcomes:
         console.print("Nothing to validate: no staged release (name one, or use --all).")

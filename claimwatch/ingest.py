@@ -61,8 +61,9 @@ def audit_outcome(auditor: Auditor, staged: Outcome) -> Outcome:
     status, validation = auditor.audit(staged.release_id)
     release = auditor.store.release(staged.release_id)
     detail = release["reason"] if status == "quarantined" else validation.summary()
+    detail = "; ".join(d for d in (staged.detail, detail) if d)
     return replace(staged, status=status, rows=release["row_count"], data_through=release["data_through"],
-                   detail=detail or "", warnings=len(validation.warnings))
+                   detail=detail, warnings=len(validation.warnings))
 
 
 def ingest_candidate(store: Store, source: Source, candidate: Candidate, auditor: Auditor | None = None) -> Outcome:
@@ -94,17 +95,16 @@ def publish_staged(store: Store, sources: Iterable[Source], outcomes: list[Outco
     staged = {o.release_id: o for o in outcomes if o.status == "staged"}
     for source in sources:
         for release_id in store.staged(source.name):
-            outcome = staged.get(release_id) or left_staged(store, release_id)
+            outcome = staged.get(release_id) or stored_outcome(store, release_id, "left staged by an earlier run")
             audited[release_id] = audit_outcome(auditor, outcome)
     result = [audited.pop(o.release_id) if o.status == "staged" else o for o in outcomes]
     return result + list(audited.values())
 
 
-def left_staged(store: Store, release_id: str) -> Outcome:
-    """The outcome of a release an earlier run wrote but did not audit."""
+def stored_outcome(store: Store, release_id: str, detail: str = "") -> Outcome:
+    """An outcome for a release already in the store, with its current status."""
     r = store.release(release_id)
-    return Outcome(r["source"], r["release_label"], "staged", release_id, r["row_count"], r["data_through"],
-                   detail="left staged by an earlier run")
+    return Outcome(r["source"], r["release_label"], r["status"], release_id, r["row_count"], r["data_through"], detail)
 
 
 def ingest_live(

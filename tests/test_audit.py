@@ -89,7 +89,7 @@ def test_staged_release_is_invisible_until_published(shared_data, base_db, tmp_p
         releases = tmp_path / "releases" / CBP.recorded_folder
         releases.mkdir(parents=True)
         (outcome,) = ingest_recorded(store, releases.parent, [CBP])
-        assert (outcome.release_id, outcome.status, outcome.detail) == (staged.release_id, "published", "")
+        assert (outcome.release_id, outcome.status, outcome.detail) == (staged.release_id, "published", "left staged by an earlier run")
         assert store.staged() == []
         latest = store.con.execute(
             "select max(month), count(distinct release_id) from cbp_encounters__monthly_latest"
