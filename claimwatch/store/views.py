@@ -12,16 +12,18 @@ data_through, then release label, then release id, so the result does not depend
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from claimwatch.sources.base import TableSpec
 
 PUBLISHED = "select release_id, release_label, data_through from releases where status = 'published'"
 
 
-def _coverage_ctes(spec: TableSpec) -> str:
+def _coverage_ctes(spec: TableSpec, published: str = PUBLISHED) -> str:
     """The `published` and `coverage` CTEs both views start from."""
     not_null = " or ".join(f"t.{v} is not null" for v in spec.values)
     return f"""with published as (
-    {PUBLISHED}
+    {published}
 ),
 coverage as (
     select distinct t.{spec.period}, p.release_id, p.release_label, p.data_through
@@ -30,10 +32,18 @@ coverage as (
 )"""
 
 
-def latest_view(spec: TableSpec) -> str:
-    """Create `<table>_latest`: each period from the newest published release that covers it."""
-    return f"""create or replace view {spec.name}_latest as
-{_coverage_ctes(spec)},
+def latest_view(spec: TableSpec, as_of: datetime | None = None) -> str:
+    """Create `<table>_latest`: each period from the newest published release that covers it.
+
+    With `as_of`, a temporary view of the same name (it shadows the stored one on this connection) that sees
+    only the releases written up to that time: the store as it stood then, for a claim's history.
+    """
+    published, create = PUBLISHED, "create or replace view"
+    if as_of is not None:
+        published += f" and ingested_at <= '{as_of.isoformat()}'::timestamptz"
+        create = "create or replace temp view"
+    return f"""{create} {spec.name}_latest as
+{_coverage_ctes(spec, published)},
 ranked as (
     select {spec.period}, release_id,
         row_number() over (

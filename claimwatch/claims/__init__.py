@@ -1,0 +1,1 @@
+"""The claim catalog: wording rules, indicators and verdicts."""
