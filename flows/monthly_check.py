@@ -1,6 +1,5 @@
-"""The `monthly-check` flow: for every source, discover -> fetch (skip if unchanged) -> stage -> validate -> publish.
-
-Claims and alerts join this flow as their issues land (#4, #5).
+"""The `monthly-check` flow: for every source, discover -> fetch (skip if unchanged) -> stage -> validate -> publish,
+then evaluate every claim of every catalog. Alerts join this flow when #5 lands.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from claimwatch import config  # noqa: E402
 from claimwatch.audit import Auditor, run_docs_dir  # noqa: E402
+from claimwatch.claims.catalog import load_catalogs  # noqa: E402
+from claimwatch.claims.history import check_catalog  # noqa: E402
 from claimwatch.ingest import Outcome, stage_live, stage_recorded  # noqa: E402
 from claimwatch.sources import all_sources  # noqa: E402
 from claimwatch.store import open_store  # noqa: E402
@@ -65,6 +66,17 @@ def build_data_docs(docs_dir: str) -> str | None:
     return str(path) if path else None
 
 
+@task(name="evaluate-claims", cache_policy=NO_CACHE)
+def evaluate_claims(db: str) -> list[dict]:
+    """Evaluate every catalog claim against the published data and record the evaluations."""
+    with open_store(db) as store:
+        return [
+            {"article": catalog.article_id, **asdict(v)}
+            for catalog in load_catalogs()
+            for v in check_catalog(store.con, catalog)
+        ]
+
+
 @flow(name="monthly-check", log_prints=True)
 def monthly_check(
     db: str | None = None,
@@ -86,6 +98,9 @@ def monthly_check(
             outcome = publish_release(release_id, db)
             outcomes.append({**outcome, "detail": outcome["detail"] or validation["summary"], "warnings": validation["warnings"]})
     docs = build_data_docs(docs_dir)
+    verdicts = evaluate_claims(db)
+    counts = {v: sum(1 for x in verdicts if x["verdict"] == v) for v in ("holds", "fails", "unknown", "not_checkable")}
+    print("Claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
     for o in outcomes:
         logger.info("%s %s: %s %s", o["source"], o["label"] or "-", o["status"], o["detail"])
     if docs:
