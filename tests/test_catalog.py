@@ -1,0 +1,50 @@
+"""The claim catalog: what it must cover, and clear errors for a malformed one."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from claimwatch.claims.catalog import indicator_path, load_catalog, load_catalogs
+from claimwatch.errors import FormatError
+
+(CATALOG,) = load_catalogs()
+
+
+def test_catalog_covers_the_claims_the_issue_lists():
+    ids = {c.id for c in CATALOG.claims}
+    assert {
+        "mexico_exports_2024", "mexico_china_ratio_2024", "mexico_largest_buyer", "mexico_canada_vs_next_10",
+        "per_capita_mexicans_canadians_worldbank", "per_capita_mexicans_canadians_idb", "per_capita_chinese_worldbank",
+        "per_capita_chinese_idb", "june_2025_lowest_nationwide_encounters", "june_2025_vs_2021_2024_average",
+        "lowest_illegal_crossings_30_years", "mexican_vs_usbp_encounters_may2024_mar2025", "fentanyl_lethal_doses",
+        "small_business_exports_110b", "mexican_components_10x_chinese",
+    } <= ids
+    assert CATALOG.article["id"] == "us_mexico_trade_oped_2025"
+
+
+def test_every_sentence_is_quoted_from_the_article(shared_data):
+    text = (shared_data.parent / "article.md").read_text()
+    for claim in CATALOG.claims:
+        assert claim.sentence.replace("'", "’") in text or claim.sentence in text, claim.id
+
+
+def test_every_indicator_file_says_what_it_is():
+    for claim in CATALOG.claims:
+        if claim.indicator:
+            first = indicator_path(claim.indicator).read_text().splitlines()[0]
+            assert first.startswith(f"-- {claim.indicator}: ") and "http" in first, claim.indicator
+
+
+def test_a_malformed_catalog_names_the_claim(tmp_path):
+    doc = yaml.safe_load(CATALOG.path.read_text())
+    doc["claims"][1]["rule"]["kind"] = "roughly"
+    path = tmp_path / "us_mexico_trade_oped_2025.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(FormatError, match=r"claim 2 \(mexico_china_ratio_2024\): rule kind 'roughly', expected one of"):
+        load_catalog(path)
+    del doc["claims"][1]["rule"]
+    doc["claims"][0]["indicator"] = "no_such_indicator"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(FormatError, match=r"claim 1 \(mexico_exports_2024\): indicator 'no_such_indicator': no file"):
+        load_catalog(path)
