@@ -89,4 +89,6 @@ def paste_sentence(claim: Claim, verdict: Verdict) -> str:
             f"{_figure(verdict.claimed, display)} ({verdict.rule}): {verdict.verdict}.")
     if verdict.verdict == "fails" and verdict.supported:
         text += f" The data support \u201c{verdict.supported}\u201d."
+    if verdict.explanation:
+        text += f" Note: {verdict.explanation}."
     return text
