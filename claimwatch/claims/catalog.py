@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -32,6 +34,17 @@ def claims_dir() -> Path:
 def indicator_path(name: str) -> Path:
     """The SQL file of an indicator."""
     return project_dir("sql") / "indicators" / f"{name}.sql"
+
+
+@cache
+def indicator_sql(name: str) -> str:
+    """The SQL of an indicator, read once per process (a history evaluates it for every vintage)."""
+    return indicator_path(name).read_text()
+
+
+def latest_tables(sql: str) -> list[str]:
+    """The normalised tables whose `<table>_latest` views a query reads."""
+    return sorted(set(re.findall(r"\b(\w+)_latest\b", sql)))
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,10 @@ from datetime import datetime
 
 import duckdb
 
-from claimwatch.claims.catalog import Catalog, Claim, indicator_path
+from claimwatch.claims.catalog import Catalog, Claim, indicator_sql, latest_tables
 from claimwatch.claims.judge import Verdict, judge_rows, paste_sentence
 from claimwatch.sources import all_tables
 from claimwatch.store.views import latest_view
-
-_LATEST = re.compile(r"\b(\w+)_latest\b")
-
 
 def set_as_of(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
     """Make `<table>_latest` on this connection show the store as of `as_of` (None: as it is now)."""
@@ -39,7 +36,7 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]
 def _vintages(con: duckdb.DuckDBPyConnection, indicator_sql: str) -> tuple[str, ...]:
     """The releases the indicator's `_latest` views draw on."""
     ids: set[str] = set()
-    for table in sorted(set(_LATEST.findall(indicator_sql))):
+    for table in latest_tables(indicator_sql):
         ids.update(r[0] for r in con.execute(f"select distinct release_id from {table}_latest").fetchall())
     return tuple(sorted(ids))
 
@@ -66,7 +63,7 @@ def evaluate_claim(con: duckdb.DuckDBPyConnection, claim: Claim, mode: str) -> V
     if claim.rule["kind"] == "doses_from_mass":
         judged = judge_rows(claim, [], {})
         return _finish(claim, base, judged, (), "")
-    sql = indicator_path(claim.indicator).read_text()
+    sql = indicator_sql(claim.indicator)
     con.execute(f"create or replace temp view indicator as {sql}")
     period = _period(con, claim, mode)
     if period is None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
 
-from claimwatch.claims.catalog import Catalog, Claim, indicator_path
+from claimwatch.claims.catalog import Catalog, Claim, indicator_sql, latest_tables
 from claimwatch.claims.evaluate import evaluate_catalog, evaluate_claim, modes, set_as_of
 from claimwatch.claims.judge import Verdict
 from claimwatch.sources import SOURCE_CLASSES
@@ -31,7 +30,7 @@ def claim_sources(claim: Claim) -> list[str]:
     """The sources whose releases can change the claim's verdict."""
     if not claim.indicator:
         return []
-    tables = re.findall(r"\b(\w+)_latest\b", indicator_path(claim.indicator).read_text())
+    tables = latest_tables(indicator_sql(claim.indicator))
     return sorted({SOURCE_OF_TABLE[t] for t in tables if t in SOURCE_OF_TABLE})
 
 
@@ -57,7 +56,8 @@ def _change(before: Verdict | None, after: Verdict) -> str:
     if before.observed is not None and after.observed is not None and before.observed != after.observed:
         return f"revision of {after.period}: {before.observed:,.4g} -> {after.observed:,.4g}"
     if before.vintages != after.vintages:
-        return "source change: " + ", ".join(sorted(set(after.vintages) - set(before.vintages))) or "source change"
+        added = ", ".join(sorted(set(after.vintages) - set(before.vintages)))
+        return f"source change: {added}" if added else "source change"
     return f"{before.verdict} -> {after.verdict}: {after.explanation}"
 
 

@@ -8,6 +8,7 @@ release id as the `$release_id` parameter.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -48,8 +49,9 @@ def audit_sql_path(table: str, frame: str) -> Path:
     raise FileNotFoundError(f"no audit query for frame {frame!r} of {table}: expected {own} or {shared}")
 
 
+@cache
 def frame_sql(spec: TableSpec, frame: str) -> str:
-    """The query that builds `frame` for `spec` (parameter: $release_id)."""
+    """The query that builds `frame` for `spec` (parameter: $release_id), read and formatted once per process."""
     if frame == ROWS:
         return f"select * exclude (release_id) from {spec.name} where release_id = $release_id"
     period_index, through_index = _PERIOD_INDEX[spec.period]
