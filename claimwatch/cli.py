@@ -194,74 +194,6 @@ def validate(
         raise typer.Exit(1)
 
 
-STYLE_OF_VERDICT = {"holds": "green", "fails": "red", "unknown": "yellow", "not_checkable": "dim"}
-MARK_OF_VERDICT = {"holds": "✓ holds", "fails": "✗ fails", "unknown": "? unknown", "not_checkable": "– not checkable"}
-
-
-def verdict_cell(verdict: str) -> str:
-    """A verdict with a mark and a word, so it reads without colour."""
-    return f"[{STYLE_OF_VERDICT[verdict]}]{MARK_OF_VERDICT[verdict]}[/]"
-
-
-def figure_cell(v) -> str:
-    if v.observed is None:
-        return v.explanation
-    text = f"{v.observed:,.4g} vs {v.claimed:,.4g} (margin {v.margin:+,.3g})"
-    return text + (f"; data support “{v.supported}”" if v.supported else "")
-
-
-@app.command()
-def check(
-    article: Annotated[Optional[str], typer.Option(help="Article id (claims/<id>.yaml); default: every catalog.")] = None,
-    db: DbOption = None,
-) -> None:
-    """Evaluate every claim against the store now, record the evaluations, and print the verdicts."""
-    from claimwatch.claims.catalog import load_catalogs
-    from claimwatch.claims.history import check_catalog
-
-    catalogs = [c for c in load_catalogs() if article in (None, c.article_id)]
-    if not catalogs:
-        raise ClaimwatchError(f"no catalog claims/{article}.yaml")
-    with open_store(config.db_path(db)) as store:
-        for catalog in catalogs:
-            verdicts = check_catalog(store.con, catalog)
-            table = Table(title=f"{catalog.article['title']} ({catalog.article_id})")
-            for column in ("claim", "mode", "verdict", "period", "figure vs claimed", "vintages"):
-                table.add_column(column, overflow="fold")
-            for v in verdicts:
-                table.add_row(v.claim_id, v.mode, verdict_cell(v.verdict), v.period, figure_cell(v), ", ".join(v.vintages))
-            console.print(table)
-
-
-@app.command()
-def history(
-    claim_id: Annotated[str, typer.Argument(help="A claim id from the catalog.")],
-    db: DbOption = None,
-) -> None:
-    """Show a claim's verdict as of every vintage in the store: when it started or stopped holding, and why."""
-    from claimwatch.claims.catalog import load_catalogs
-    from claimwatch.claims.history import claim_history, record_verdicts
-
-    found = [(c, claim) for c in load_catalogs() for claim in c.claims if claim.id == claim_id]
-    if not found:
-        raise ClaimwatchError(f"no claim {claim_id!r} in claims/*.yaml (see `claimwatch check`)")
-    catalog, claim = found[0]
-    with open_store(config.db_path(db)) as store:
-        steps = claim_history(store.con, claim)
-        for step in steps:
-            record_verdicts(store.con, catalog.article_id, [step.verdict], step.release_id)
-    console.print(f"[bold]{claim.id}[/]: {claim.sentence}", soft_wrap=True)
-    table = Table()
-    for column in ("as of release", "mode", "verdict", "period", "figure vs claimed", "what changed"):
-        table.add_column(column, overflow="fold")
-    for step in steps:
-        v = step.verdict
-        table.add_row(step.release_id, v.mode, verdict_cell(v.verdict), v.period, figure_cell(v), step.change)
-    console.print(table)
-    if not steps:
-        console.print("No published release of the claim's sources in the store (or the claim needs no data).")
-
-
 def pick_releases(store, release: str | None, all_releases: bool) -> list[str]:
     """The releases `claimwatch validate` works on: one named, every one with rows, or the staged ones."""
     if release is None:
@@ -279,6 +211,9 @@ def pick_releases(store, release: str | None, all_releases: bool) -> list[str]:
         if len(ids) > 1:
             raise ClaimwatchError(f"{release!r} names {len(ids)} releases: {', '.join(ids)}; give one release id")
     return ids
+
+
+from claimwatch import cli_claims  # noqa: E402, F401 - registers check, history, alerts, replay
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """The `monthly-check` flow: for every source, discover -> fetch (skip if unchanged) -> stage -> validate -> publish,
-then evaluate every claim of every catalog. Alerts join this flow when #5 lands.
+then evaluate every claim of every catalog, write the alerts due to the outbox and deliver them.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from claimwatch import config  # noqa: E402
 from claimwatch.audit import Auditor, run_docs_dir  # noqa: E402
+from claimwatch.alerts.collect import collect_alerts  # noqa: E402
+from claimwatch.alerts.notify import notify_failure, run_label, send_due  # noqa: E402
+from claimwatch.alerts.settings import SlackSettings, settings_from_env  # noqa: E402
 from claimwatch.claims.catalog import load_catalogs  # noqa: E402
-from claimwatch.claims.history import check_catalog  # noqa: E402
 from claimwatch.ingest import Outcome, stage_live, stage_recorded  # noqa: E402
 from claimwatch.sources import all_sources  # noqa: E402
 from claimwatch.store import open_store  # noqa: E402
@@ -66,15 +68,39 @@ def build_data_docs(docs_dir: str) -> str | None:
     return str(path) if path else None
 
 
-@task(name="evaluate-claims", cache_policy=NO_CACHE)
-def evaluate_claims(db: str) -> list[dict]:
-    """Evaluate every catalog claim against the published data and record the evaluations."""
+@task(name="collect-alerts", cache_policy=NO_CACHE)
+def collect_alerts_task(db: str, outcomes: list[dict], check_schedule: bool) -> tuple[list[dict], list[int]]:
+    """Evaluate every catalog claim, record the evaluations, and write the alerts due to the outbox."""
     with open_store(db) as store:
-        return [
-            {"article": catalog.article_id, **asdict(v)}
-            for catalog in load_catalogs()
-            for v in check_catalog(store.con, catalog)
-        ]
+        collected = collect_alerts(store.con, load_catalogs(), [Outcome(**o) for o in outcomes],
+                                   check_schedule=check_schedule)
+    verdicts = [{"article": a, **asdict(v)} for a, vs in collected.verdicts.items() for v in vs]
+    return verdicts, collected.new_alerts
+
+
+@task(name="send-alerts", cache_policy=NO_CACHE, retries=0, timeout_seconds=600)
+def send_alerts(db: str, slack_channel: str | None) -> list[dict]:
+    """Deliver every pending alert (Slack when configured, else the terminal); failures stay pending."""
+    with open_store(db) as store:
+        return [asdict(d) for d in send_due(store, slack_settings(slack_channel))]
+
+
+SECRET_BLOCKS = {"token": "claimwatch-slack-bot-token", "channel": "claimwatch-slack-channel",
+                 "webhook_url": "claimwatch-slack-webhook-url"}
+
+
+def slack_settings(channel: str | None = None) -> SlackSettings:
+    """Slack settings from Prefect Secret blocks where they exist, else the environment; a channel parameter wins."""
+    from prefect.blocks.system import Secret
+
+    values = {}
+    for name, block in SECRET_BLOCKS.items():
+        try:
+            values[name] = Secret.load(block, _sync=True).get()
+        except Exception:  # noqa: BLE001 - no such block: fall back to the environment
+            values[name] = None
+    values["channel"] = channel or values["channel"]
+    return settings_from_env(**values)
 
 
 @flow(name="monthly-check", log_prints=True)
@@ -84,10 +110,25 @@ def monthly_check(
     sources: list[str] | None = None,
     mirror: str | None = None,
     docs_dir: str | None = None,
+    slack_channel: str | None = None,
 ) -> list[dict]:
-    """Stage, validate and publish every source, one task at a time (DuckDB has a single writer)."""
-    logger = get_run_logger()
+    """Stage, validate and publish every source, one task at a time (DuckDB has a single writer), then alert."""
     db = str(config.db_path(db))
+    try:
+        return _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel)
+    except ReleasesNotPublished:
+        raise  # already alerted, release by release
+    except Exception as exc:
+        notify_failure(db, f"monthly-check {run_label()}", exc, slack_settings(slack_channel))
+        raise
+
+
+class ReleasesNotPublished(RuntimeError):
+    """Some releases were rejected, quarantined or could not be fetched (each has its own alert)."""
+
+
+def _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel) -> list[dict]:
+    logger = get_run_logger()
     docs_dir = docs_dir or str(run_docs_dir(config.db_path(db).parent / "validation-docs"))
     outcomes: list[dict] = []
     for name in sources or list(all_sources()):
@@ -98,17 +139,21 @@ def monthly_check(
             outcome = publish_release(release_id, db)
             outcomes.append({**outcome, "detail": outcome["detail"] or validation["summary"], "warnings": validation["warnings"]})
     docs = build_data_docs(docs_dir)
-    verdicts = evaluate_claims(db)
+    verdicts, new_alerts = collect_alerts_task(db, outcomes, check_schedule=releases is None)
     counts = {v: sum(1 for x in verdicts if x["verdict"] == v) for v in ("holds", "fails", "unknown", "not_checkable")}
-    print("Claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()))
+    print("Claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f"; {len(new_alerts)} new alert(s)")
+    deliveries = send_alerts(db, slack_channel)
     for o in outcomes:
         logger.info("%s %s: %s %s", o["source"], o["label"] or "-", o["status"], o["detail"])
     if docs:
         print(f"Great Expectations Data Docs: {docs}")
+    undelivered = [d for d in deliveries if d["status"] not in ("delivered", "printed")]
+    if undelivered:
+        logger.warning("%d alert(s) not delivered yet; they stay in the outbox for the next run", len(undelivered))
     bad = [Outcome(**o) for o in outcomes if o["status"] in ("rejected", "failed", "quarantined")]
     if bad:
         summary = "; ".join(f"{o.source} {o.label or ''}: {o.status} ({o.detail})" for o in bad)
-        raise RuntimeError(f"{len(bad)} of {len(outcomes)} releases not published: {summary}")
+        raise ReleasesNotPublished(f"{len(bad)} of {len(outcomes)} releases not published: {summary}")
     return outcomes
 
 

@@ -43,3 +43,6 @@ def built_con(built_db):
 # A local stand-in for the agencies' web servers (tests/agency_server.py): `agency_server` is the session's
 # server reset to its default state for each test.
 from agency_server import agency_server, agency_server_session  # noqa: E402, F401
+
+# A local stand-in for Slack (tests/slack_server.py): `slack_server` is a fresh server for each test.
+from slack_server import slack_server  # noqa: E402, F401

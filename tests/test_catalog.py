@@ -48,3 +48,28 @@ def test_a_malformed_catalog_names_the_claim(tmp_path):
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(FormatError, match=r"claim 1 \(mexico_exports_2024\): indicator 'no_such_indicator': no file"):
         load_catalog(path)
+
+
+def test_a_malformed_chart_names_the_claim(tmp_path):
+    doc = yaml.safe_load(CATALOG.path.read_text())
+    path = tmp_path / "us_mexico_trade_oped_2025.yaml"
+    exports = doc["claims"][0]
+    for chart, problem in [
+        ({**exports["chart"], "colour": "red"}, r"chart has unknown key\(s\) \['colour'\], expected some of"),
+        ({k: v for k, v in exports["chart"].items() if k != "query"}, r"chart needs a non-empty 'query'"),
+        ({**exports["chart"], "level": "335"}, r"chart 'level' must be a number, not '335'"),
+        ({**exports["chart"], "level_label": "claimed: {amount}"}, r"chart 'level_label' may only use the field"),
+    ]:
+        path.write_text(yaml.safe_dump({**doc, "claims": [{**exports, "chart": chart}]}))
+        with pytest.raises(FormatError, match=rf"claim 1 \(mexico_exports_2024\): {problem}"):
+            load_catalog(path)
+    doses = next(c for c in doc["claims"] if c["id"] == "fentanyl_lethal_doses")
+    path.write_text(yaml.safe_dump({**doc, "claims": [{**doses, "chart": {"query": "select 1 as x, 1 as y"}}]}))
+    with pytest.raises(FormatError, match=r"claim 1 \(fentanyl_lethal_doses\): a chart needs the claim's 'indicator'"):
+        load_catalog(path)
+
+
+def test_charts_are_optional_and_loaded():
+    charted = {c.id: c.chart for c in CATALOG.claims if c.chart}
+    assert charted["mexico_exports_2024"]["level"] == 335
+    assert CATALOG.claim("fentanyl_lethal_doses").chart is None

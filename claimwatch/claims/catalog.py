@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ RULE_INPUTS = {  # rule kind -> the columns its `observe` query must return (Non
     "missing_comparison": (),
     "doses_from_mass": None,
 }
+CHART_KEYS = {"query", "title", "y_label", "level", "level_label", "mark"}  # see claimwatch/charts.py
 
 
 def claims_dir() -> Path:
@@ -60,6 +62,7 @@ class Claim:
     as_stated: dict = field(default_factory=dict)
     latest: dict | None = None
     not_checkable: dict | None = None
+    chart: dict | None = None
 
     @property
     def kind(self) -> str:
@@ -85,6 +88,38 @@ class Catalog:
         raise KeyError(f"no claim {claim_id!r} in {self.path}; known: {', '.join(c.id for c in self.claims)}")
 
 
+def _chart_problem(entry: dict) -> str | None:
+    """What is wrong with a claim's `chart` entry, or None when it is absent or well formed."""
+    chart = entry.get("chart")
+    if chart is None:
+        return None
+    if not isinstance(chart, dict):
+        return "chart must be a mapping"
+    unknown = set(chart) - CHART_KEYS
+    if unknown:
+        return f"chart has unknown key(s) {sorted(unknown)}, expected some of {sorted(CHART_KEYS)}"
+    if not isinstance(chart.get("query"), str) or not chart["query"].strip():
+        return "chart needs a non-empty 'query' (SQL over `indicator` returning x and y)"
+    if not entry.get("indicator"):
+        return "a chart needs the claim's 'indicator'"
+    if not indicator_path(entry["indicator"]).is_file():
+        return f"indicator {entry['indicator']!r}: no file {indicator_path(entry['indicator'])}"
+    for key in ("title", "y_label", "level_label"):
+        if key in chart and not isinstance(chart[key], str):
+            return f"chart {key!r} must be text"
+    level = chart.get("level")
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int | float)):
+        return f"chart 'level' must be a number, not {level!r}"
+    mark = chart.get("mark")
+    if mark is not None and (isinstance(mark, bool) or not isinstance(mark, int | float | str | date)):
+        return f"chart 'mark' must be a number, a date or text, not {mark!r}"
+    try:
+        chart.get("level_label", "").format(level=0.0)
+    except (KeyError, IndexError, ValueError) as exc:
+        return f"chart 'level_label' may only use the field {{level}} ({exc!r})"
+    return None
+
+
 def _check_claim(path: Path, number: int, entry: dict) -> Claim:
     where = f"claim {number} ({entry.get('id', '?')})"
 
@@ -97,6 +132,9 @@ def _check_claim(path: Path, number: int, entry: dict) -> Claim:
     unknown = set(entry) - set(Claim.__dataclass_fields__)
     if unknown:
         raise fail(f"unknown field(s) {sorted(unknown)}")
+    problem = _chart_problem(entry)
+    if problem:
+        raise fail(problem)
     if entry.get("not_checkable"):
         if not {"reason", "source_needed"} <= set(entry["not_checkable"]):
             raise fail("not_checkable needs 'reason' and 'source_needed'")

@@ -7,6 +7,7 @@ Indicators read the `<table>_latest` views. To evaluate against the store as it 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -102,10 +103,12 @@ def modes(claim: Claim) -> tuple[str, ...]:
     return ("as_stated", "latest") if claim.latest else ("as_stated",)
 
 
-def evaluate_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: datetime | None = None) -> list[Verdict]:
-    """Every claim of the catalog in every mode, against the store as of `as_of` (default: now)."""
+def evaluate_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: datetime | None = None,
+                     claims: Iterable[Claim] | None = None) -> list[Verdict]:
+    """Every claim of the catalog (or the given ones) in every mode, against the store as of `as_of` (default: now)."""
     set_as_of(con, as_of)
     try:
-        return [evaluate_claim(con, claim, mode) for claim in catalog.claims for mode in modes(claim)]
+        return [evaluate_claim(con, claim, mode) for claim in (catalog.claims if claims is None else claims)
+                for mode in modes(claim)]
     finally:
         set_as_of(con, None)

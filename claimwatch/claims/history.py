@@ -9,7 +9,7 @@ import duckdb
 
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql, latest_tables
 from claimwatch.claims.evaluate import evaluate_catalog, evaluate_claim, modes, set_as_of
-from claimwatch.claims.judge import Verdict
+from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.sources import SOURCE_CLASSES
 
 SOURCE_OF_TABLE = {t.name: cls.name for cls in SOURCE_CLASSES for t in cls.tables}
@@ -18,6 +18,8 @@ SOURCE_OF_TABLE = {t.name: cls.name for cls in SOURCE_CLASSES for t in cls.table
 def record_verdicts(con: duckdb.DuckDBPyConnection, article_id: str, verdicts: list[Verdict],
                     as_of_release_id: str | None = None) -> None:
     """Append evaluations to claim_evaluations in one statement."""
+    if not verdicts:
+        return
     now = datetime.now(timezone.utc)
     con.executemany(
         "insert into claim_evaluations values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -44,23 +46,6 @@ class Step:
     change: str  # '' when nothing changed, else 'first', 'new period', 'revision', 'source change', ...
 
 
-def _change(before: Verdict | None, after: Verdict) -> str:
-    if before is None:
-        return "first evaluation"
-    if (before.verdict, before.period, before.observed) == (after.verdict, after.period, after.observed):
-        return ""
-    if before.observed is None and after.observed is not None:
-        return f"data now available for {after.period} ({', '.join(after.vintages)})"
-    if before.period != after.period:
-        return f"new period: {before.period} -> {after.period}"
-    if before.observed is not None and after.observed is not None and before.observed != after.observed:
-        return f"revision of {after.period}: {before.observed:,.4g} -> {after.observed:,.4g}"
-    if before.vintages != after.vintages:
-        added = ", ".join(sorted(set(after.vintages) - set(before.vintages)))
-        return f"source change: {added}" if added else "source change"
-    return f"{before.verdict} -> {after.verdict}: {after.explanation}"
-
-
 def claim_history(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[Step]:
     """The claim's verdict in each mode as of every published release of its sources, oldest first."""
     sources = claim_sources(claim)
@@ -76,7 +61,7 @@ def claim_history(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[Step]:
             set_as_of(con, ingested_at)
             for mode in modes(claim):
                 verdict = evaluate_claim(con, claim, mode)
-                steps.append(Step(release_id, ingested_at, verdict, _change(previous.get(mode), verdict)))
+                steps.append(Step(release_id, ingested_at, verdict, describe_change(previous.get(mode), verdict)))
                 previous[mode] = verdict
     finally:
         set_as_of(con, None)

@@ -28,6 +28,26 @@ class Verdict:
     sentence: str = ""  # one plain sentence an editor can paste
 
 
+def describe_change(before: Verdict | None, after: Verdict) -> str:
+    """Say what moved a claim from one evaluation to the next: '' when nothing did."""
+    if before is None:
+        return "first evaluation"
+    if (before.verdict, before.period, before.observed) == (after.verdict, after.period, after.observed):
+        return ""
+    if before.observed is None and after.observed is not None:
+        return f"data now available for {after.period} ({', '.join(after.vintages)})"
+    if before.period != after.period:
+        return f"new period: {before.period} -> {after.period}"
+    if before.observed is not None and after.observed is not None and before.observed != after.observed:
+        added = ", ".join(sorted(set(after.vintages) - set(before.vintages)))
+        return (f"revision of {after.period}: {figure_text(before.observed)} -> {figure_text(after.observed)}"
+                + (f" ({added})" if added else ""))
+    if before.vintages != after.vintages:
+        added = ", ".join(sorted(set(after.vintages) - set(before.vintages)))
+        return f"source change: {added}" if added else "source change"
+    return f"{before.verdict} -> {after.verdict}: {after.explanation}"
+
+
 def _single(rows: list[dict], column: str) -> float:
     if len(rows) != 1:
         raise ValueError(f"the observe query returned {len(rows)} rows; this rule needs exactly one")
@@ -66,7 +86,7 @@ def judge_rows(claim: Claim, rows: list[dict], params: dict) -> wording.Judgemen
 AGAINST = {"is_extreme": "the nearest other value", "ranked_sum_exceeds": "the sum it is compared with"}
 
 
-def _figure(value: float | None, display: str | None = None) -> str:
+def figure_text(value: float | None, display: str | None = None) -> str:
     if value is None:
         return "?"
     if display:
@@ -85,8 +105,8 @@ def paste_sentence(claim: Claim, verdict: Verdict) -> str:
     sources = ", ".join(verdict.vintages) or "the article's own figures"
     display = claim.rule.get("display")
     against = AGAINST.get(claim.rule.get("kind"), "the claimed")
-    text = (f"For {verdict.period}, the data ({sources}) give {_figure(verdict.observed, display)} against {against} "
-            f"{_figure(verdict.claimed, display)} ({verdict.rule}): {verdict.verdict}.")
+    text = (f"For {verdict.period}, the data ({sources}) give {figure_text(verdict.observed, display)} against {against} "
+            f"{figure_text(verdict.claimed, display)} ({verdict.rule}): {verdict.verdict}.")
     if verdict.verdict == "fails" and verdict.supported:
         text += f" The data support \u201c{verdict.supported}\u201d."
     if verdict.explanation:

@@ -51,6 +51,7 @@ class Candidate:
     files: tuple[RawFile, ...]
     origin: str = "live"  # "live" (HTTP) or "recorded" (a folder of release files)
     stated_through: date | None = None  # data-through the release's name states, checked against its rows
+    published: date | None = None  # the day the release appeared, when its name states it (replay order)
 
     @cached_property
     def sha256(self) -> str:

@@ -44,7 +44,8 @@ class WorldBankPopulation(Source):
         match = re.fullmatch(r"commit-(\d{4}-\d{2}-\d{2})", entry.name)
         if not entry.is_dir() or not match:
             raise FormatError(str(entry), "expected a folder named commit-YYYY-MM-DD holding population.csv")
-        return Candidate(self.name, match.group(1), (read_recorded_file(entry / "population.csv"),), origin="recorded")
+        return Candidate(self.name, match.group(1), (read_recorded_file(entry / "population.csv"),), origin="recorded",
+                         published=date.fromisoformat(match.group(1)))
 
     def parse(self, candidate: Candidate) -> ParsedRelease:
         (file,) = candidate.files

@@ -1,0 +1,90 @@
+"""Entry points the flows and the CLI share: send what is due, report a failed run, replay recorded releases."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from claimwatch.alerts.collect import collect_alerts
+from claimwatch.alerts.compose import pipeline_failed_alert
+from claimwatch.alerts.deliver import Delivery, Printer, deliver
+from claimwatch.alerts.outbox import Outbox
+from claimwatch.alerts.settings import SlackSettings
+from claimwatch.audit import Auditor
+from claimwatch.claims.catalog import Catalog
+from claimwatch.ingest import Outcome, ingest_candidate, recorded_candidates
+from claimwatch.sources import Source
+from claimwatch.sources.base import Candidate
+from claimwatch.store import Store, open_store
+
+
+def send_due(store: Store, settings: SlackSettings, printer: Printer = print) -> list[Delivery]:
+    """Deliver every pending alert (and check any whose last attempt got no answer)."""
+    return deliver(Outbox(store.con), settings, printer)
+
+
+def notify_failure(db: str | Path, run_label: str, error: BaseException | str, settings: SlackSettings,
+                   printer: Printer = print) -> Delivery | None:
+    """Write and send a 'pipeline failed' alert; if the store cannot take it, print it and post it directly."""
+    text = error if isinstance(error, str) else "".join(traceback.format_exception_only(type(error), error)).strip()
+    alert = pipeline_failed_alert(f"pipeline_failed:{run_label}", run_label, settings.scrub(text))
+    try:
+        with open_store(db) as store:
+            outbox = Outbox(store.con)
+            alert_id, _ = outbox.enqueue(alert)
+            return deliver(outbox, settings, printer, [alert_id])[0]
+    except Exception as exc:  # noqa: BLE001 - the store itself may be what failed: still tell someone
+        printer(f"{alert.text}\n(the alert could not be written to the outbox: {settings.scrub(str(exc))})")
+        return None
+
+
+def run_label(now: datetime | None = None) -> str:
+    """A label for one run, unique to the second."""
+    return f"{(now or datetime.now(timezone.utc)):%Y-%m-%dT%H:%M:%SZ}"
+
+
+@dataclass
+class ReplayStep:
+    """One recorded release replayed: what happened to it and the alerts the monitor would have written."""
+
+    outcome: Outcome
+    alert_ids: list[int] = field(default_factory=list)
+
+
+def publication_order(candidate: Candidate, calendar: dict) -> tuple:
+    """Sort key for replay across sources: the day the release appeared if known, else when its calendar says."""
+    from claimwatch.alerts.release_calendar import due_date
+
+    through = candidate.stated_through or date.min
+    expectation = calendar.get(candidate.source)
+    published = candidate.published or through
+    if not candidate.published and candidate.stated_through and expectation and expectation.expected:
+        published = due_date(through, expectation)
+    return (published, candidate.source, through, candidate.label)
+
+
+def replay_recorded(store: Store, releases_dir: Path, sources: Iterable[Source], catalogs: Iterable[Catalog], *,
+                    auditor: Auditor | None = None, charts: bool = True) -> list[ReplayStep]:
+    """Ingest recorded releases one at a time in publication order, collecting alerts after each.
+
+    The backtest of "what would the monitor have said each month". Alerts go to the outbox only; send them
+    with `deliver` if wanted. Releases already in the store are skipped, so a second replay writes nothing.
+    """
+    from claimwatch.alerts.release_calendar import load_calendar
+
+    catalogs = list(catalogs)
+    candidates, failed = recorded_candidates(releases_dir, sources)
+    calendar = load_calendar()
+    candidates.sort(key=lambda pair: publication_order(pair[1], calendar))
+    auditor = auditor or Auditor(store)
+    steps = [ReplayStep(o) for o in failed]
+    for source, candidate in candidates:
+        outcome = ingest_candidate(store, source, candidate, auditor)
+        # an unchanged release is looked at again too: a run that stopped before collecting must not lose alerts
+        changed = {source.name} if outcome.status in ("published", "unchanged") else set()
+        collected = collect_alerts(store.con, catalogs, [outcome], charts=charts, sources=changed)
+        steps.append(ReplayStep(outcome, collected.new_alerts))
+    return steps

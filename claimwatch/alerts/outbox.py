@@ -1,0 +1,112 @@
+"""The outbox (table `alerts`) and what the newsroom was last told about each claim (table `claim_notices`).
+
+Every alert is written here before it is sent; its idempotency key makes writing the same event twice a no-op.
+Delivery state changes are single statements, each committed at once, so a crash leaves a truthful row.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import duckdb
+
+from claimwatch.alerts.compose import Alert
+from claimwatch.claims.judge import Verdict
+
+DUE = ("pending", "sending")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+class Outbox:
+    """Alerts and claim notices on one store connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def enqueue(self, alert: Alert) -> tuple[int, bool]:
+        """Write an alert unless its key is already there; return its id and whether it is new."""
+        row = self.con.execute("select alert_id from alerts where idempotency_key = ?", [alert.key]).fetchone()
+        if row:
+            return row[0], False
+        alert_id = self.con.execute("select coalesce(max(alert_id), 0) + 1 from alerts").fetchone()[0]
+        self.con.execute(
+            "insert into alerts (alert_id, idempotency_key, kind, article_id, claim_id, thread_key, title, text,"
+            " blocks, chart, created_at, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+            [alert_id, alert.key, alert.kind, alert.article_id, alert.claim_id, alert.thread_key, alert.title,
+             alert.text, json.dumps(alert.blocks, ensure_ascii=False), alert.chart, _now()],
+        )
+        return alert_id, True
+
+    def get(self, alert_id: int) -> dict | None:
+        rows = _dicts(self.con.execute("select * from alerts where alert_id = ?", [alert_id]))
+        return rows[0] if rows else None
+
+    def due(self) -> list[dict]:
+        """Alerts not yet delivered: pending, or sending (a previous attempt's outcome is unknown), oldest first."""
+        return _dicts(self.con.execute("select * from alerts where list_contains(?, status) order by alert_id", [list(DUE)]))
+
+    def listing(self, status: str | None = None, limit: int = 50) -> list[dict]:
+        """The newest alerts, without their blocks and chart."""
+        return _dicts(self.con.execute(
+            "select alert_id, created_at, kind, claim_id, title, status, delivered_via, attempts, last_error,"
+            " slack_ts, chart is not null as has_chart from alerts where status = $status or $status is null"
+            " order by alert_id desc limit $limit",
+            {"status": status, "limit": limit},
+        ))
+
+    def mark_sending(self, alert_id: int, destination: str) -> None:
+        """Record that an attempt starts: if the run dies now, the next run checks Slack before trying again."""
+        self.con.execute(
+            "update alerts set status = 'sending', attempts = attempts + 1, last_attempt_at = ?, destination = ?"
+            " where alert_id = ?", [_now(), destination, alert_id])
+
+    def mark_delivered(self, alert_id: int, via: str, destination: str | None, ts: str | None = None,
+                       thread_ts: str | None = None, file_id: str | None = None, error: str | None = None) -> None:
+        status = "printed" if via == "terminal" else "delivered"
+        self.con.execute(
+            "update alerts set status = ?, delivered_at = ?, delivered_via = ?, destination = ?, slack_ts = ?,"
+            " slack_thread_ts = ?, chart_file_id = ?, last_error = ? where alert_id = ?",
+            [status, _now(), via, destination, ts, thread_ts, file_id, error, alert_id])
+
+    def mark_undelivered(self, alert_id: int, status: str, error: str) -> None:
+        """Leave the alert for the next run ('pending'), or with an unknown outcome ('sending', 'unconfirmed')."""
+        self.con.execute("update alerts set status = ?, last_error = ? where alert_id = ?", [status, error, alert_id])
+
+    def thread_root(self, thread_key: str | None, destination: str) -> str | None:
+        """The Slack ts of the first top-level message of this thread key at this destination."""
+        if not thread_key:
+            return None
+        row = self.con.execute(
+            "select slack_ts from alerts where thread_key = ? and destination = ? and delivered_via = 'slack'"
+            " and slack_ts is not null and slack_thread_ts is null order by alert_id limit 1",
+            [thread_key, destination]).fetchone()
+        return row[0] if row else None
+
+    def notices(self, article_id: str) -> dict[tuple[str, str], tuple[Verdict, int]]:
+        """What the newsroom was last told about each claim and mode, with the alert that told them."""
+        rows = _dicts(self.con.execute("select * from claim_notices where article_id = ?", [article_id]))
+        fields = set(Verdict.__dataclass_fields__)
+        return {
+            (r["claim_id"], r["mode"]): (
+                Verdict(**{k: (tuple(v) if k == "vintages" else v) for k, v in r.items() if k in fields}),
+                r["alert_id"],
+            )
+            for r in rows
+        }
+
+    def set_notice(self, article_id: str, verdict: Verdict, alert_id: int) -> None:
+        """Record that the newsroom has been told this verdict."""
+        v = verdict
+        self.con.execute(
+            "insert or replace into claim_notices values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [article_id, v.claim_id, v.mode, v.verdict, v.period, v.observed, v.claimed, v.margin, v.rule,
+             v.supported, list(v.vintages), v.explanation, v.sentence, alert_id, _now()])

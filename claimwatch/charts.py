@@ -1,0 +1,182 @@
+"""Small charts of a claim's indicator over time with the claimed level marked, for alerts and the status page.
+
+A claim's `chart` (claims/<article-id>.yaml) has a `query` over the view `indicator` returning `x` (a year or a
+date), `y` and optionally `series` (one line each), ordered by x; a `title` and `y_label`; `level`, the claimed
+level drawn as a dashed line (a number; for a level computed from the data, the query returns it instead as a
+`level` column, the same on every row); `level_label`, which may use `{level}` (e.g. `{level:,.0f}`); and `mark`,
+the x to highlight (a year, or an ISO date for monthly data). The arithmetic (units, ratios) is done in the SQL.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import duckdb
+from matplotlib import dates as mdates
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from claimwatch.claims.catalog import Claim, indicator_sql
+
+X = int | float | date
+SERIES_STYLES = (  # colour (Okabe-Ito), line style, marker: the series differ without colour too
+    ("#0072B2", "-", "o"),
+    ("#D55E00", ":", "s"),
+    ("#009E73", "-.", "^"),
+    ("#CC79A7", (0, (5, 1, 1, 1, 1, 1)), "D"),
+)
+LEVEL_COLOR = "#333333"
+LEVEL_DASHES = (0, (6, 3))  # the level alone is dashed
+MAX_MARKERS = 24  # markers on a line, at most (every nth point on long series)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """The points of a claim's chart, with its claimed level and highlighted x."""
+
+    title: str
+    y_label: str
+    series: dict[str, list[tuple[X, float]]]
+    level: float | None = None
+    level_label: str = ""
+    mark: X | None = None
+
+
+def _number(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+
+
+def _level(claim: Claim, rows: list[dict]) -> float | None:
+    found = {float(r["level"]) for r in rows if r.get("level") is not None}
+    if claim.chart.get("level") is not None:
+        if found:
+            raise ValueError(f"chart of {claim.id}: a 'level' in the catalog and a level column in the query")
+        return float(claim.chart["level"])
+    if len(found) > 1:
+        raise ValueError(f"chart of {claim.id}: the query's level column differs between rows")
+    return found.pop() if found else None
+
+
+def _mark(mark, series: dict[str, list[tuple[X, float]]]) -> X | None:
+    """The mark as an x of the data (an ISO date string for dates), or None when no series has that x."""
+    if mark is None:
+        return None
+    sample = next(iter(series.values()))[0][0]
+    if isinstance(sample, date) and isinstance(mark, str):
+        mark = date.fromisoformat(mark)
+    if isinstance(sample, datetime) and isinstance(mark, date) and not isinstance(mark, datetime):
+        mark = datetime.combine(mark, time())
+    return mark if any(x == mark for points in series.values() for x, _ in points) else None
+
+
+def chart_data(con: duckdb.DuckDBPyConnection, claim: Claim) -> ChartData | None:
+    """The claim's chart on the connection's current view of the store; None without a chart or points."""
+    chart = claim.chart
+    if not chart:
+        return None
+    con.execute(f"create or replace temp view indicator as {indicator_sql(claim.indicator)}")
+    cursor = con.execute(chart["query"])
+    names = [d[0] for d in cursor.description]
+    if missing := {"x", "y"} - set(names):
+        raise ValueError(f"chart of {claim.id}: the query returns no column(s) {sorted(missing)}")
+    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    y_label = chart.get("y_label", "")
+    series: dict[str, list[tuple[X, float]]] = {}
+    for row in rows:
+        if row["x"] is not None and row["y"] is not None:
+            series.setdefault(str(row.get("series") or y_label), []).append((row["x"], float(row["y"])))
+    if not series:
+        return None
+    series = {name: sorted(points) for name, points in series.items()}
+    level = _level(claim, rows)
+    label = "" if level is None else chart.get("level_label", f"claimed: {_number(level)}").format(level=level)
+    return ChartData(chart.get("title", claim.id), y_label, series, level, label, _mark(chart.get("mark"), series))
+
+
+class _Thousands(ticker.Formatter):
+    """Tick labels with thousands separators and as few decimals as the ticks need."""
+
+    places = 0
+
+    def set_locs(self, locs):
+        exact = (d for d in range(5) if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in locs))
+        self.places = next(exact, 4)
+
+    def __call__(self, value, pos=None):
+        return f"{value:,.{self.places}f}"
+
+
+def _x_text(x: X) -> str:
+    return x.strftime("%b %Y") if isinstance(x, date) else f"{x:g}"
+
+
+def _highlight(ax, data: ChartData, xs: list[X]) -> None:
+    """A dot and the value at the marked x on every line that has it, and a faint vertical rule."""
+    ax.axvline(data.mark, color="#bbbbbb", linewidth=0.8, linestyle=":", zorder=0)
+    share = xs.index(data.mark) / max(1, len(xs) - 1)
+    ha, dx = ("right", -6) if share > 0.7 else ("left", 6) if share < 0.3 else ("center", 0)
+    hits = sorted(
+        ((y, n) for n, points in enumerate(data.series.values()) for x, y in points if x == data.mark), reverse=True
+    )
+    for rank, (y, n) in enumerate(hits):
+        color = SERIES_STYLES[n % len(SERIES_STYLES)][0]
+        ax.plot([data.mark], [y], linestyle="none", marker="o", markersize=7, color=color,
+                markeredgecolor="black", markeredgewidth=0.8, zorder=5)
+        text = f"{_x_text(data.mark)}: {_number(y)}" if rank == 0 else _number(y)  # the colour says which line
+        ax.annotate(text, xy=(data.mark, y), xytext=(dx, 8 if rank == 0 else -8 - 11 * (rank - 1)),
+                    textcoords="offset points", ha=ha, va="bottom" if rank == 0 else "top", fontsize=7.5,
+                    color=color, fontweight="bold", zorder=6,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+
+
+def render_png(data: ChartData) -> bytes:
+    """The chart as a small PNG (about 660×330 pixels), byte for byte the same for the same data."""
+    fig = Figure(figsize=(6, 3), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    points = sorted((p for pts in data.series.values() for p in pts), key=lambda p: p[0])
+    lines = []
+    for n, (name, pts) in enumerate(data.series.items()):
+        color, style, marker = SERIES_STYLES[n % len(SERIES_STYLES)]
+        xs, ys = zip(*pts)
+        lines += ax.plot(xs, ys, color=color, linestyle=style, linewidth=1.6, marker=marker, markersize=3.5,
+                         markevery=max(1, math.ceil(len(xs) / MAX_MARKERS)), label=name, zorder=3)
+    legend = lines if len(lines) > 1 else []  # one line needs no legend entry
+    if data.level is not None:  # labelled in the legend, which matplotlib places clear of the data
+        legend.append(ax.axhline(data.level, color=LEVEL_COLOR, linestyle=LEVEL_DASHES, linewidth=1.2,
+                                 label=data.level_label, zorder=2))
+    if data.mark is not None and any(x == data.mark for x, _ in points):
+        _highlight(ax, data, sorted({x for x, _ in points}))
+    ax.margins(x=0.02, y=0.2)  # headroom for the mark's value
+    if min([y for _, y in points] + [data.level or 0]) >= 0:
+        ax.set_ylim(bottom=0)  # counts and amounts from zero
+    if isinstance(points[0][0], date):
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    elif all(isinstance(x, int) for x, _ in points):
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:.0f}"))  # years, without separators
+    ax.yaxis.set_major_formatter(_Thousands())
+    ax.set_title(data.title, fontsize=10, loc="left")
+    ax.set_ylabel(data.y_label, fontsize=8)
+    ax.tick_params(labelsize=7.5)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6, zorder=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    if legend:
+        ax.legend(handles=legend, fontsize=7.5, framealpha=0.9, edgecolor="none", handlelength=2.8)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def claim_chart_png(con: duckdb.DuckDBPyConnection, claim: Claim) -> bytes | None:
+    """The claim's chart as PNG on the connection's current view of the store; None when it has none."""
+    data = chart_data(con, claim)
+    return None if data is None else render_png(data)

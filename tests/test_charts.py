@@ -1,0 +1,121 @@
+"""Claim charts: every catalog chart on the store built from ../shared/data, and the PNG they render to."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from claimwatch.charts import ChartData, chart_data, claim_chart_png, render_png
+from claimwatch.claims.catalog import indicator_sql, load_catalogs
+from claimwatch.claims.evaluate import set_as_of
+
+(CATALOG,) = load_catalogs()
+CHARTED = [c for c in CATALOG.claims if c.chart]
+
+
+def _indicator(con, claim, sql: str) -> list[tuple]:
+    con.execute(f"create or replace temp view indicator as {indicator_sql(claim.indicator)}")
+    return con.execute(sql).fetchall()
+
+
+def test_the_catalog_charts_the_claims_a_picture_helps():
+    assert {c.id for c in CHARTED} >= {
+        "mexico_exports_2024", "mexico_china_ratio_2024", "mexico_largest_buyer",
+        "per_capita_mexicans_canadians_worldbank", "per_capita_chinese_worldbank",
+        "june_2025_lowest_nationwide_encounters", "june_2025_vs_2021_2024_average", "lowest_illegal_crossings_30_years",
+    }
+
+
+@pytest.mark.parametrize("claim", CHARTED, ids=lambda c: c.id)
+def test_every_chart_query_returns_points(built_con, claim):
+    data = chart_data(built_con, claim)
+    assert data is not None and data.title and data.y_label
+    for name, points in data.series.items():
+        assert len(points) >= 10, name
+        assert [x for x, _ in points] == sorted({x for x, _ in points}), f"{name}: one point per x, in order"
+    assert data.mark is not None, "the marked period is in the data"
+    if claim.chart.get("level") is not None:
+        assert data.level == claim.chart["level"]
+
+
+def test_exports_chart_matches_the_indicator(built_con):
+    claim = CATALOG.claim("mexico_exports_2024")
+    data = chart_data(built_con, claim)
+    (expected,) = _indicator(built_con, claim, "select exports_busd from indicator where partner_code = '2010' and year = 2024")
+    (points,) = data.series.values()
+    assert dict(points)[2024] == pytest.approx(expected[0]) and round(expected[0], 1) == 334.0
+    assert (data.level, data.level_label, data.mark) == (335.0, "claimed: $335 billion", 2024)
+    assert max(x for x, _ in points) == 2024  # complete years only: 2025 has two months
+
+
+def test_two_series_for_the_largest_buyer(built_con):
+    data = chart_data(built_con, CATALOG.claim("mexico_largest_buyer"))
+    assert list(data.series) == ["Mexico", "Canada"] and data.level is None
+    mexico, canada = (dict(points) for points in data.series.values())
+    assert canada[2024] > mexico[2024] == pytest.approx(334.04, abs=0.01)
+
+
+def test_level_computed_by_the_query(built_con):
+    claim = CATALOG.claim("june_2025_vs_2021_2024_average")
+    data = chart_data(built_con, claim)
+    rows = _indicator(built_con, claim, "select avg(encounters) from indicator where year(month) between 2021 and 2024")
+    assert data.level == pytest.approx(rows[0][0] / 10)
+    assert data.level_label == f"claimed: 90% below the 2021–2024 monthly average ({rows[0][0] / 10:,.0f})"
+    (points,) = data.series.values()
+    assert data.mark == date(2025, 6, 1) and dict(points)[data.mark] == 25_185
+    low = chart_data(built_con, CATALOG.claim("june_2025_lowest_nationwide_encounters"))
+    assert low.level > 25_185 == min(y for x, y in points if x <= date(2025, 6, 1))
+
+
+def test_chart_follows_the_store_as_of_an_earlier_release(built_con):
+    (ingested_at,) = built_con.execute(
+        "select ingested_at from releases where release_id like 'census_trade/2024-10@%'"
+    ).fetchone()
+    set_as_of(built_con, ingested_at)
+    try:
+        data = chart_data(built_con, CATALOG.claim("mexico_exports_2024"))
+    finally:
+        set_as_of(built_con, None)
+    (points,) = data.series.values()
+    assert max(x for x, _ in points) == 2023 and data.mark is None  # 2024 not complete in that vintage
+
+
+def test_no_chart_no_picture(built_con):
+    claim = CATALOG.claim("mexico_exports_2024")
+    assert chart_data(built_con, replace(claim, chart=None)) is None
+    assert claim_chart_png(built_con, CATALOG.claim("fentanyl_lethal_doses")) is None
+    empty = replace(claim, chart={**claim.chart, "query": "select year as x, exports_busd as y from indicator where false"})
+    assert chart_data(built_con, empty) is None
+
+
+def test_a_query_without_x_and_y_is_an_error(built_con):
+    claim = CATALOG.claim("mexico_exports_2024")
+    bad = replace(claim, chart={"query": "select year, exports_busd from indicator"})
+    with pytest.raises(ValueError, match=r"chart of mexico_exports_2024: the query returns no column\(s\) \['x', 'y'\]"):
+        chart_data(built_con, bad)
+
+
+def test_png_is_small_and_decodes(built_con):
+    for claim in CHARTED:
+        png = claim_chart_png(built_con, claim)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 60_000, claim.id
+        with Image.open(io.BytesIO(png)) as image:
+            assert image.format == "PNG" and image.size == (660, 330), claim.id
+            assert "Software" not in image.info
+
+
+def test_same_data_same_bytes():
+    data = ChartData(
+        "Monthly", "encounters", {"a": [(date(2025, m, 1), 1000.0 * m) for m in range(1, 13)],
+                                  "b": [(date(2025, m, 1), 1500.0 * m) for m in range(1, 13)]},
+        level=5000.0, level_label="claimed: 5,000", mark=date(2025, 6, 1),
+    )
+    first = render_png(data)
+    assert render_png(data) == first
+    assert render_png(replace(data, level=6000.0)) != first
+    yearly = ChartData("Yearly", "$ billion", {"x": [(2020, 1.5), (2021, 2.5)]})  # no level, no mark
+    assert render_png(yearly)[:4] == b"\x89PNG"
