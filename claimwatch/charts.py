@@ -113,26 +113,45 @@ class _Thousands(ticker.Formatter):
 
 
 def _x_text(x: X) -> str:
-    return x.strftime("%b %Y") if isinstance(x, date) else f"{x:g}"
+    return x.strftime("%b %Y") if isinstance(x, date) else f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def _highlight(ax, data: ChartData, xs: list[X]) -> None:
+def _crowded(points: list[tuple[X, float]], xs: list[X], mark: X, y: float, above: bool) -> int:
+    """How many points lie where the mark's value would be written (a fifth of the width, an eighth of the height)."""
+    at, n = xs.index(mark), len(xs)
+    share, width = at / max(1, n - 1), n // 5  # the text runs left of a mark on the right, right of one on the left
+    if share > 0.7:
+        left, right = at - width, at
+    else:
+        left, right = (at, at + width) if share < 0.3 else (at - width // 2, at + width // 2)
+    near = set(xs[max(0, left):right + 1])
+    ys = [v for _, v in points]
+    band = (max(ys) - min(0.0, min(ys))) / 8
+    low, high = (y, y + band) if above else (y - band, y)
+    below_axis = not above and low < min(0.0, min(ys))
+    return sum(x in near and x != mark and low <= v <= high for x, v in points) + (n if below_axis else 0)
+
+
+def _highlight(ax, data: ChartData, points: list[tuple[X, float]]) -> None:
     """A dot and the value at the marked x on every line that has it, and a faint vertical rule."""
+    xs = sorted({x for x, _ in points})
     ax.axvline(data.mark, color="#bbbbbb", linewidth=0.8, linestyle=":", zorder=0)
     share = xs.index(data.mark) / max(1, len(xs) - 1)
     ha, dx = ("right", -6) if share > 0.7 else ("left", 6) if share < 0.3 else ("center", 0)
     hits = sorted(
-        ((y, n) for n, points in enumerate(data.series.values()) for x, y in points if x == data.mark), reverse=True
+        ((y, n) for n, pts in enumerate(data.series.values()) for x, y in pts if x == data.mark), reverse=True
     )
     for rank, (y, n) in enumerate(hits):
         color = SERIES_STYLES[n % len(SERIES_STYLES)][0]
         ax.plot([data.mark], [y], linestyle="none", marker="o", markersize=7, color=color,
                 markeredgecolor="black", markeredgewidth=0.8, zorder=5)
         text = f"{_x_text(data.mark)}: {_number(y)}" if rank == 0 else _number(y)  # the colour says which line
-        ax.annotate(text, xy=(data.mark, y), xytext=(dx, 8 if rank == 0 else -8 - 11 * (rank - 1)),
-                    textcoords="offset points", ha=ha, va="bottom" if rank == 0 else "top", fontsize=7.5,
+        above = rank == 0 and (len(hits) > 1 or _crowded(points, xs, data.mark, y, True)
+                               <= _crowded(points, xs, data.mark, y, False))
+        ax.annotate(text, xy=(data.mark, y), xytext=(dx, 8 if above else -8 - 11 * max(0, rank - 1)),
+                    textcoords="offset points", ha=ha, va="bottom" if above else "top", fontsize=7.5,
                     color=color, fontweight="bold", zorder=6,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
 
 
 def render_png(data: ChartData) -> bytes:
@@ -152,7 +171,7 @@ def render_png(data: ChartData) -> bytes:
         legend.append(ax.axhline(data.level, color=LEVEL_COLOR, linestyle=LEVEL_DASHES, linewidth=1.2,
                                  label=data.level_label, zorder=2))
     if data.mark is not None and any(x == data.mark for x, _ in points):
-        _highlight(ax, data, sorted({x for x, _ in points}))
+        _highlight(ax, data, points)
     ax.margins(x=0.02, y=0.2)  # headroom for the mark's value
     if min([y for _, y in points] + [data.level or 0]) >= 0:
         ax.set_ylim(bottom=0)  # counts and amounts from zero

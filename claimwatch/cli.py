@@ -225,5 +225,7 @@ def main() -> None:
         sys.exit(2)
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # `python -m claimwatch.cli`: run the imported module, where every command is registered
+    from claimwatch.cli import main as registered_main
+
+    registered_main()

@@ -38,6 +38,7 @@ class Recorded:
     headers: dict
     body: bytes
     params: dict
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
     @property
     def endpoint(self) -> str:

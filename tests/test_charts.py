@@ -45,7 +45,8 @@ def test_every_chart_query_returns_points(built_con, claim):
 def test_exports_chart_matches_the_indicator(built_con):
     claim = CATALOG.claim("mexico_exports_2024")
     data = chart_data(built_con, claim)
-    (expected,) = _indicator(built_con, claim, "select exports_busd from indicator where partner_code = '2010' and year = 2024")
+    sql = "select exports_busd from indicator where partner_code = '2010' and year = 2024"
+    (expected,) = _indicator(built_con, claim, sql)
     (points,) = data.series.values()
     assert dict(points)[2024] == pytest.approx(expected[0]) and round(expected[0], 1) == 334.0
     assert (data.level, data.level_label, data.mark) == (335.0, "claimed: $335 billion", 2024)
@@ -88,14 +89,15 @@ def test_no_chart_no_picture(built_con):
     claim = CATALOG.claim("mexico_exports_2024")
     assert chart_data(built_con, replace(claim, chart=None)) is None
     assert claim_chart_png(built_con, CATALOG.claim("fentanyl_lethal_doses")) is None
-    empty = replace(claim, chart={**claim.chart, "query": "select year as x, exports_busd as y from indicator where false"})
+    nothing = "select year as x, exports_busd as y from indicator where false"
+    empty = replace(claim, chart={**claim.chart, "query": nothing})
     assert chart_data(built_con, empty) is None
 
 
 def test_a_query_without_x_and_y_is_an_error(built_con):
     claim = CATALOG.claim("mexico_exports_2024")
     bad = replace(claim, chart={"query": "select year, exports_busd from indicator"})
-    with pytest.raises(ValueError, match=r"chart of mexico_exports_2024: the query returns no column\(s\) \['x', 'y'\]"):
+    with pytest.raises(ValueError, match=r"mexico_exports_2024: the query returns no column\(s\) \['x', 'y'\]"):
         chart_data(built_con, bad)
 
 

@@ -1,0 +1,49 @@
+"""Alerts built from real verdicts of the recorded store, and outboxes to deliver them from."""
+
+from __future__ import annotations
+
+from claimwatch.alerts import compose
+from claimwatch.alerts.collect import source_files
+from claimwatch.alerts.outbox import Outbox
+from claimwatch.alerts.settings import SlackSettings
+from claimwatch.claims.catalog import load_catalogs
+from claimwatch.claims.history import claim_history
+from claimwatch.store import open_store
+
+TOKEN = "xoxb-test-secret-token"
+CHANNEL = "#claims-desk-secret"
+
+
+def catalog():
+    (only,) = load_catalogs()
+    return only
+
+
+def real_change(con, claim_id: str, mode: str):
+    """The first change of verdict in the claim's history on the recorded store: (before, after, why)."""
+    steps = [s for s in claim_history(con, catalog().claim(claim_id)) if s.verdict.mode == mode]
+    for before, after in zip(steps, steps[1:]):
+        if before.verdict.verdict != after.verdict.verdict:
+            return before.verdict, after.verdict, after.change
+    raise AssertionError(f"{claim_id} ({mode}) never changes verdict in the recorded vintages")
+
+
+def claim_change_alert(con, claim_id: str, mode: str, key: str, chart: bytes | None = None, flip: bool = False):
+    """A claim alert for a real change (or the same change undone, with `flip`)."""
+    before, after, why = real_change(con, claim_id, mode)
+    if flip:
+        before, after, why = after, before, f"back to {before.verdict}"
+    cat = catalog()
+    return compose.claim_alert(key, cat.article, cat.claim(claim_id), before, after, why,
+                               source_files(con, after.vintages), chart)
+
+
+def bot_settings(server, **extra) -> SlackSettings:
+    return SlackSettings(token=server.token, channel=CHANNEL, api_url=server.api_url, **extra)
+
+
+def outbox_with(path, alerts) -> tuple[object, Outbox, list[int]]:
+    """A fresh store at `path` with these alerts written to its outbox."""
+    store = open_store(path)
+    outbox = Outbox(store.con)
+    return store, outbox, [outbox.enqueue(a)[0] for a in alerts]
