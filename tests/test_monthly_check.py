@@ -89,3 +89,45 @@ def test_monthly_check_evaluates_every_claim_after_publishing(shared_data, tmp_p
     assert rows["mexico_exports_2024/as_stated"] == "unknown"
     assert rows["fentanyl_lethal_doses/as_stated"] == "holds"
     assert rows["small_business_exports_110b/as_stated"] == "not_checkable"
+
+
+def test_monthly_check_sends_a_digest_first_then_nothing_new(shared_data, tmp_path, monkeypatch, capsys):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    folder, db = releases_folder(shared_data, tmp_path), str(tmp_path / "c.duckdb")
+    sources = ["cbp_southwest_encounters", "cbp_drug_seizures"]
+    monthly_check(db=db, releases=str(folder), sources=sources)
+    assert "claimwatch is now watching: Op-ed on U.S.-Mexico trade and border security" in capsys.readouterr().out
+    monthly_check(db=db, releases=str(folder), sources=sources)
+    with open_store(db, read_only=True) as store:
+        alerts = store.con.execute("select kind, status, delivered_via from alerts").fetchall()
+    assert alerts == [("digest", "printed", "terminal")]
+
+
+def test_monthly_check_alerts_slack_when_a_release_is_quarantined(shared_data, tmp_path, monkeypatch, slack_server):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack_server.token)
+    monkeypatch.setenv("SLACK_API_URL", slack_server.api_url)
+    monkeypatch.delenv("SLACK_WEBHOOK_URL", raising=False)
+    folder, db = releases_folder(shared_data, tmp_path, negative=True), str(tmp_path / "c.duckdb")
+    state = monthly_check(db=db, releases=str(folder), sources=["cbp_southwest_encounters", "cbp_drug_seizures"],
+                          slack_channel="#claims", return_state=True)
+    assert state.is_failed()
+    titles = [m["blocks"][0]["text"]["text"] for m in slack_server.messages]
+    assert titles == ["claimwatch is now watching: Op-ed on U.S.-Mexico trade and border security",
+                      "⚠ Source problem: cbp_southwest_encounters fy22-fy25-nov failed validation and was kept out"]
+    assert {m["channel"] for m in slack_server.messages} == {"#claims"}  # the deployment parameter
+
+
+def test_monthly_check_reports_its_own_failure(shared_data, tmp_path, monkeypatch, capsys):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    folder, db = releases_folder(shared_data, tmp_path), tmp_path / "c.duckdb"
+    monkeypatch.setenv("CLAIMWATCH_CALENDAR", str(tmp_path / "missing-calendar.yaml"))  # read by live runs only
+    state = monthly_check(db=str(db), releases=None, sources=["cbp_southwest_encounters"],
+                          mirror="http://127.0.0.1:9", return_state=True)  # nothing listens on port 9
+    assert state.is_failed()
+    out = capsys.readouterr().out
+    assert "🔥 claimwatch run failed: monthly-check" in out and "missing-calendar.yaml" in out
+    with open_store(db, read_only=True) as store:
+        (kind, status), = store.con.execute("select kind, status from alerts where kind = 'pipeline_failed'").fetchall()
+    assert (kind, status) == ("pipeline_failed", "printed")

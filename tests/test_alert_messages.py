@@ -1,0 +1,109 @@
+"""The message of each alert kind, as Slack receives it from a bot token (a real local HTTP server)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from alert_support import bot_settings, catalog, claim_change_alert, outbox_with
+from claimwatch.alerts import compose
+from claimwatch.alerts.collect import problem_alerts, source_files
+from claimwatch.alerts.deliver import deliver
+from claimwatch.alerts.release_calendar import latest_data_through, load_calendar, overdue
+from claimwatch.claims.evaluate import evaluate_catalog
+from claimwatch.ingest import Outcome
+
+
+def delivered(slack_server, tmp_path, alert) -> dict:
+    """Send one alert through the outbox; return the message Slack received."""
+    store, outbox, _ = outbox_with(tmp_path / "a.duckdb", [alert])
+    with store:
+        [result] = deliver(outbox, bot_settings(slack_server), printer=lambda line: None)
+    assert result.status == "delivered", result
+    [message] = slack_server.messages
+    assert message["text"] == alert.text and message["blocks"] == alert.blocks
+    assert message["blocks"][0]["type"] == "header" and len(message["blocks"][0]["text"]["text"]) <= 150
+    assert len(message["blocks"]) <= 50
+    for block in message["blocks"]:
+        for part in [block.get("text") or {}, *block.get("fields", []), *block.get("elements", [])]:
+            assert len(part.get("text", "")) <= 3000
+    return message
+
+
+def mrkdwn(message: dict) -> str:
+    parts = []
+    for block in message["blocks"]:
+        parts += [p.get("text", "") for p in [block.get("text") or {}, *block.get("fields", []), *block.get("elements", [])]]
+    return "\n".join(parts)
+
+
+def test_claim_change_message(built_con, slack_server, tmp_path):
+    alert = claim_change_alert(built_con, "lowest_illegal_crossings_30_years", "latest", "claim:m/1")
+    message = delivered(slack_server, tmp_path, alert)
+    text, blocks = message["text"], mrkdwn(message)
+    claim = catalog().claim("lowest_illegal_crossings_30_years")
+    assert message["blocks"][0]["text"]["text"] == "✗ Claim no longer holds: lowest_illegal_crossings_30_years (latest period)"
+    assert claim.sentence in text and "Op-ed on U.S.-Mexico trade and border security" in text
+    assert "Verdict (latest period, August 2025): ✓ holds → ✗ fails" in text
+    assert "Why it changed: new period: November 2024 -> August 2025" in text
+    assert "Figure: 6,321 encounters against the nearest other value 4,596 encounters (margin -1,725)" in text
+    assert "The data support: “3rd lowest”" in text and "Paste-ready: For August 2025" in text
+    assert "/cbp_southwest_land_border_encounters/sbo-encounters-fy22-fy25-aug.csv|sbo-encounters-fy22-fy25-aug.csv>" in blocks
+
+
+def test_digest_message(built_con, slack_server, tmp_path):
+    cat = catalog()
+    verdicts = evaluate_catalog(built_con, cat)
+    alert = compose.digest_alert("digest:m", cat.article, {c.id: c for c in cat.claims}, verdicts)
+    message = delivered(slack_server, tmp_path, alert)
+    assert message["blocks"][0]["text"]["text"] == "claimwatch is now watching: Op-ed on U.S.-Mexico trade and border security"
+    counts = {w: sum(v.verdict == w for v in verdicts) for w in ("holds", "fails", "unknown", "not_checkable")}
+    assert (f"29 verdicts on 18 claims: {counts['holds']} holds, {counts['fails']} fails, {counts['unknown']} unknown, "
+            f"{counts['not_checkable']} not checkable") in message["text"]
+    for v in verdicts:
+        assert f"*{v.claim_id}*" in mrkdwn(message)
+    assert "✗ fails · mexico_largest_buyer (as stated, calendar 2024): $334.0 billion against the nearest other value $349.4 billion" in message["text"]
+    assert "✓ holds · mexico_exports_2024 (as stated, calendar 2024): $334.0 billion against claimed $335.0 billion" in message["text"]
+
+
+@pytest.mark.parametrize("status,kind,phrase", [
+    ("quarantined", "quarantined", "failed validation and was kept out"),
+    ("rejected", "rejected", "could not be read and was kept out"),
+    ("failed", "fetch_failed", "could not be fetched after its retries"),
+])
+def test_source_problem_messages(built_con, slack_server, tmp_path, status, kind, phrase):
+    release_id = None if status == "failed" else built_con.execute(
+        "select release_id from releases where source = 'cbp_encounters' order by ingested_at desc limit 1").fetchone()[0]
+    outcome = Outcome("cbp_encounters", "fy22-fy25", status, release_id, detail="the reason, as the store records it")
+    (alert,) = problem_alerts(built_con, [outcome], [catalog()], date(2026, 11, 21))
+    message = delivered(slack_server, tmp_path, alert)
+    assert message["blocks"][0]["text"]["text"] == f"⚠ Source problem: cbp_encounters fy22-fy25 {phrase}"
+    assert "Detail: the reason, as the store records it" in message["text"]
+    assert "The last good data stay in force: cbp_encounters/fy22-fy25@" in message["text"]
+    assert "june_2025_lowest_nationwide_encounters, june_2025_vs_2021_2024_average" in message["text"]
+    if release_id:
+        assert "nationwide-encounters-fy22-fy25-state.csv" in mrkdwn(message)
+
+
+def test_overdue_message(built_con, slack_server, tmp_path):
+    late = {o.source: o for o in overdue(load_calendar(), latest_data_through(built_con), date(2026, 11, 21))}
+    o = late["census_trade"]
+    message = delivered(slack_server, tmp_path, compose.overdue_alert(o.key, o.source, o.text, o.expectation.schedule_url))
+    assert message["blocks"][0]["text"]["text"] == "⏰ Release overdue: census_trade"
+    assert "data for March 2025" in message["text"] and "newest data in the store: February 2025" in message["text"]
+    assert "https://www.census.gov/foreign-trade/schedule.html" in mrkdwn(message)
+
+
+def test_pipeline_failed_message(slack_server, tmp_path):
+    alert = compose.pipeline_failed_alert("pipeline_failed:x", "monthly-check 2026-11-21T06:30:00Z",
+                                          "StoreBusyError: data/claimwatch.duckdb: in use by another claimwatch run")
+    message = delivered(slack_server, tmp_path, alert)
+    assert message["blocks"][0]["text"]["text"] == "🔥 claimwatch run failed: monthly-check 2026-11-21T06:30:00Z"
+    assert "StoreBusyError: data/claimwatch.duckdb: in use by another claimwatch run" in mrkdwn(message)
+    assert "Releases published before the failure stay published" in message["text"]
+
+
+def test_sources_link_to_the_stored_urls(built_con):
+    files = source_files(built_con, ["census_trade/2025-04@b06b33b6"])
+    assert [(f.file_name, f.url.startswith("file://")) for f in files] == [("country.xlsx", True)]
