@@ -149,6 +149,7 @@ def run(
     releases: Annotated[Optional[Path], typer.Option(help="Folder of recorded releases instead of the agencies' sites.")] = None,
     source: SourceOption = None,
     db: DbOption = None,
+    slack_channel: Annotated[Optional[str], typer.Option(help="Slack channel for alerts (default $SLACK_CHANNEL; needs SLACK_BOT_TOKEN).")] = None,
 ) -> None:
     """Run the monthly job as a Prefect flow (a temporary local Prefect API unless one is configured)."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -161,6 +162,7 @@ def run(
         releases=str(releases) if releases else None,
         sources=source or None,
         docs_dir=str(docs_dir),
+        slack_channel=slack_channel,
         return_state=True,
     )
     print_docs(docs_dir / "index.html")

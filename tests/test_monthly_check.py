@@ -131,3 +131,23 @@ def test_monthly_check_reports_its_own_failure(shared_data, tmp_path, monkeypatc
     with open_store(db, read_only=True) as store:
         (kind, status), = store.con.execute("select kind, status from alerts where kind = 'pipeline_failed'").fetchall()
     assert (kind, status) == ("pipeline_failed", "printed")
+
+
+def test_monthly_check_reads_slack_settings_from_prefect_secret_blocks(shared_data, tmp_path, monkeypatch, slack_server):
+    from prefect.blocks.system import Secret
+
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_API_URL", slack_server.api_url)
+    Secret(value=slack_server.token).save("claimwatch-slack-bot-token", overwrite=True)
+    Secret(value="#from-a-block").save("claimwatch-slack-channel", overwrite=True)
+    try:
+        folder, db = releases_folder(shared_data, tmp_path), str(tmp_path / "c.duckdb")
+        monthly_check(db=db, releases=str(folder), sources=["cbp_southwest_encounters", "cbp_drug_seizures"])
+    finally:
+        for name in ("claimwatch-slack-bot-token", "claimwatch-slack-channel"):
+            Secret.delete(name)  # the harness is shared by this module's tests
+    assert [m["channel"] for m in slack_server.messages] == ["#from-a-block"]
+    with open_store(db, read_only=True) as store:
+        stored = str(store.con.execute("select * from alerts").fetchall())
+    assert slack_server.token not in stored and "#from-a-block" not in stored

@@ -1,0 +1,37 @@
+"""The claim and alert commands: replay, alerts (list, show, send, resend)."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from claimwatch.cli import app
+from test_cli import small_releases
+
+runner = CliRunner()
+
+
+def test_replay_then_alerts_list_show_and_resend_to_slack(shared_data, tmp_path, slack_server, monkeypatch):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # rich tables: one line per alert
+    folder, db = small_releases(shared_data, tmp_path), str(tmp_path / "c.duckdb")
+    replayed = runner.invoke(app, ["replay", "--releases", str(folder), "--db", db])
+    assert replayed.exit_code == 0, replayed.output
+    assert "── alert 1 (digest) ──" in replayed.output and "Alerts: " in replayed.output
+    # Nov 2024 first: the 30-year claim is judged on Nov 2024; the Aug 2025 file brings June 2025 (the month cited)
+    assert "✓ Claim now holds: lowest_illegal_crossings_30_years (as stated)" in replayed.output
+    listed = runner.invoke(app, ["alerts", "--db", db])
+    assert listed.exit_code == 0 and "printed" in listed.output and "digest" in listed.output
+    shown = runner.invoke(app, ["alerts", "--db", db, "--show", "2"])
+    assert shown.exit_code == 0 and "Why it changed:" in shown.output
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack_server.token)
+    monkeypatch.setenv("SLACK_CHANNEL", "#claims")
+    monkeypatch.setenv("SLACK_API_URL", slack_server.api_url)
+    assert runner.invoke(app, ["alerts", "--db", db, "--send"]).output.strip() == ""  # printed alerts are not due
+    resent = runner.invoke(app, ["alerts", "--db", db, "--resend", "2"])
+    assert resent.exit_code == 0, resent.output
+    assert "delivered via slack" in resent.output and slack_server.token not in resent.output
+    [message] = slack_server.messages
+    assert message["text"].startswith("✓ Claim now holds: lowest_illegal_crossings_30_years")
+    missing = runner.invoke(app, ["alerts", "--db", db, "--resend", "99"])
+    assert missing.exit_code != 0
