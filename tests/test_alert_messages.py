@@ -107,3 +107,16 @@ def test_pipeline_failed_message(slack_server, tmp_path):
 def test_sources_link_to_the_stored_urls(built_con):
     files = source_files(built_con, ["census_trade/2025-04@b06b33b6"])
     assert [(f.file_name, f.url.startswith("file://")) for f in files] == [("country.xlsx", True)]
+
+
+def test_the_title_says_whether_a_claim_stopped_holding_or_was_first_judged():
+    from claimwatch.claims.judge import Verdict
+
+    cat = catalog()
+    claim = cat.claim("mexico_largest_buyer")
+    after = Verdict(claim.id, "as_stated", "fails", "calendar 2024", 334.0, 349.4, -15.3)
+    titles = [compose.claim_alert("k", cat.article, claim, before, after, "why", []).title
+              for before in (None, Verdict(claim.id, "as_stated", "unknown", "calendar 2024"),
+                             Verdict(claim.id, "as_stated", "holds", "calendar 2024", 350.0, 349.4, 0.6))]
+    assert titles == ["✗ Claim fails: mexico_largest_buyer (as stated)"] * 2 + [
+        "✗ Claim no longer holds: mexico_largest_buyer (as stated)"]

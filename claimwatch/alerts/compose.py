@@ -102,7 +102,8 @@ def claim_alert(key: str, article: dict, claim: Claim, before: Verdict | None, a
                 files: list[SourceFile], chart: bytes | None = None) -> Alert:
     """The alert for one claim whose verdict changed in one mode."""
     old = before.verdict if before else None
-    title = f"{MARK[after.verdict]} Claim {NOW[after.verdict]}: {claim.id} ({MODE[after.mode]})"
+    now = "fails" if after.verdict == "fails" and old != "holds" else NOW[after.verdict]
+    title = f"{MARK[after.verdict]} Claim {now}: {claim.id} ({MODE[after.mode]})"
     change = f"{verdict_text(old)} → {verdict_text(after.verdict)}"
     lines = [
         title,
