@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from claimwatch import config
-from claimwatch.cli import DbOption, SourceOption, app, console, err, pick_sources, print_outcomes
+from claimwatch.cli import DbOption, SourceOption, app, console, pick_sources, print_outcomes
 from claimwatch.errors import ClaimwatchError
 from claimwatch.store import open_store
 

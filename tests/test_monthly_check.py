@@ -121,7 +121,7 @@ def test_monthly_check_alerts_slack_when_a_release_is_quarantined(shared_data, t
 def test_monthly_check_reports_its_own_failure(shared_data, tmp_path, monkeypatch, capsys):
     for name in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL"):
         monkeypatch.delenv(name, raising=False)
-    folder, db = releases_folder(shared_data, tmp_path), tmp_path / "c.duckdb"
+    db = tmp_path / "c.duckdb"
     monkeypatch.setenv("CLAIMWATCH_CALENDAR", str(tmp_path / "missing-calendar.yaml"))  # read by live runs only
     state = monthly_check(db=str(db), releases=None, sources=["cbp_southwest_encounters"],
                           mirror="http://127.0.0.1:9", return_state=True)  # nothing listens on port 9
