@@ -25,3 +25,8 @@ def project_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"no {name}/ folder next to {package}")
+
+
+def http_backoff() -> float:
+    """Seconds of backoff between HTTP retries (urllib3's factor), from $CLAIMWATCH_HTTP_BACKOFF (default 1)."""
+    return float(os.environ.get("CLAIMWATCH_HTTP_BACKOFF") or 1.0)

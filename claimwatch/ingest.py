@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from claimwatch import config
 from claimwatch.audit import Auditor
 from claimwatch.errors import FetchError, FormatError
 from claimwatch.http import HttpClient
@@ -24,7 +25,7 @@ class Outcome:
 
     source: str
     label: str
-    status: str  # staged | published | quarantined | rejected | unchanged | failed
+    status: str  # staged | published | quarantined | rejected | unchanged | failed (| new: found by a probe)
     release_id: str | None = None
     rows: int | None = None
     data_through: date | None = None
@@ -76,7 +77,7 @@ def ingest_candidate(store: Store, source: Source, candidate: Candidate, auditor
 
 def stage_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:
     """Discover, fetch and stage the newest release of each source; one source failing does not stop the others."""
-    http = http or HttpClient(cache=store)
+    http = http or HttpClient(cache=store, backoff=config.http_backoff())
     outcomes = []
     for source in sources:
         try:
@@ -85,6 +86,24 @@ def stage_live(store: Store, sources: Iterable[Source], http: HttpClient | None 
             outcomes.append(Outcome(source.name, "", "failed", detail=str(exc)))
             continue
         outcomes.append(stage_candidate(store, source, candidate))
+    return outcomes
+
+
+def probe_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:
+    """Look for new releases without storing anything: 'new', 'unchanged' (304 or same sha256) or 'failed'."""
+    http = http or HttpClient(cache=store, backoff=config.http_backoff())
+    outcomes = []
+    for source in sources:
+        try:
+            candidate = source.fetch(http, source.discover(http))
+        except FetchError as exc:
+            outcomes.append(Outcome(source.name, "", "failed", detail=str(exc)))
+            continue
+        existing = store.find(candidate)
+        status = "new" if existing is None else "unchanged"
+        detail = f"sha256 {candidate.sha256[:12]}" if existing is None else f"already stored as {existing.status}"
+        outcomes.append(Outcome(source.name, candidate.label, status, existing.release_id if existing else None,
+                                detail=detail))
     return outcomes
 
 

@@ -15,7 +15,8 @@ from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.settings import SlackSettings
 from claimwatch.audit import Auditor
 from claimwatch.claims.catalog import Catalog
-from claimwatch.ingest import Outcome, ingest_candidate, recorded_candidates
+from claimwatch.errors import FormatError
+from claimwatch.ingest import Outcome, ingest_candidate, recorded_entries
 from claimwatch.sources import Source
 from claimwatch.sources.base import Candidate
 from claimwatch.store import Store, open_store
@@ -66,6 +67,32 @@ def publication_order(candidate: Candidate, calendar: dict) -> tuple:
     return (published, candidate.source, through, candidate.label)
 
 
+def replay_plan(releases_dir: Path, sources: Iterable[Source]) -> tuple[list[tuple[Source, Path, Candidate]], list[Outcome]]:
+    """Every readable recorded release in publication order, and the entries that could not be read."""
+    from claimwatch.alerts.release_calendar import load_calendar
+
+    entries, _ = recorded_entries(releases_dir, sources)
+    planned, failed = [], []
+    for source, entry in entries:
+        try:
+            planned.append((source, entry, source.recorded(entry)))
+        except (FormatError, OSError) as exc:
+            failed.append(Outcome(source.name, entry.name, "failed", detail=str(exc)))
+    calendar = load_calendar()
+    planned.sort(key=lambda item: publication_order(item[2], calendar))
+    return planned, failed
+
+
+def replay_release(store: Store, source: Source, candidate: Candidate, catalogs: list[Catalog],
+                   auditor: Auditor | None = None, charts: bool = True) -> ReplayStep:
+    """Ingest one recorded release, then collect the alerts it calls for."""
+    outcome = ingest_candidate(store, source, candidate, auditor)
+    # an unchanged release is looked at again too: a run that stopped before collecting must not lose alerts
+    changed = {source.name} if outcome.status in ("published", "unchanged") else set()
+    collected = collect_alerts(store.con, catalogs, [outcome], charts=charts, sources=changed)
+    return ReplayStep(outcome, collected.new_alerts)
+
+
 def replay_recorded(store: Store, releases_dir: Path, sources: Iterable[Source], catalogs: Iterable[Catalog], *,
                     auditor: Auditor | None = None, charts: bool = True) -> list[ReplayStep]:
     """Ingest recorded releases one at a time in publication order, collecting alerts after each.
@@ -73,18 +100,9 @@ def replay_recorded(store: Store, releases_dir: Path, sources: Iterable[Source],
     The backtest of "what would the monitor have said each month". Alerts go to the outbox only; send them
     with `deliver` if wanted. Releases already in the store are skipped, so a second replay writes nothing.
     """
-    from claimwatch.alerts.release_calendar import load_calendar
-
     catalogs = list(catalogs)
-    candidates, failed = recorded_candidates(releases_dir, sources)
-    calendar = load_calendar()
-    candidates.sort(key=lambda pair: publication_order(pair[1], calendar))
+    planned, failed = replay_plan(releases_dir, sources)
     auditor = auditor or Auditor(store)
-    steps = [ReplayStep(o) for o in failed]
-    for source, candidate in candidates:
-        outcome = ingest_candidate(store, source, candidate, auditor)
-        # an unchanged release is looked at again too: a run that stopped before collecting must not lose alerts
-        changed = {source.name} if outcome.status in ("published", "unchanged") else set()
-        collected = collect_alerts(store.con, catalogs, [outcome], charts=charts, sources=changed)
-        steps.append(ReplayStep(outcome, collected.new_alerts))
-    return steps
+    return [ReplayStep(o) for o in failed] + [
+        replay_release(store, source, candidate, catalogs, auditor, charts) for source, _, candidate in planned
+    ]

@@ -1,0 +1,120 @@
+"""The tasks the flows share: thin wrappers that open the store and call the library (one writer at a time)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import asdict
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from prefect import task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
+
+from claimwatch import config  # noqa: E402
+from claimwatch.alerts.collect import collect_alerts  # noqa: E402
+from claimwatch.alerts.notify import send_due  # noqa: E402
+from claimwatch.alerts.settings import SlackSettings, settings_from_env  # noqa: E402
+from claimwatch.audit import Auditor  # noqa: E402
+from claimwatch.claims.catalog import load_catalogs  # noqa: E402
+from claimwatch.ingest import Outcome, probe_live, stage_live, stage_recorded  # noqa: E402
+from claimwatch.sources import all_sources  # noqa: E402
+from claimwatch.store import open_store  # noqa: E402
+from claimwatch.validation import Validator  # noqa: E402
+
+# One Great Expectations context per run (keyed by its Data Docs folder), shared by the run's validate tasks.
+_VALIDATORS: dict[str, Validator] = {}
+
+
+def _validator(docs_dir: str) -> Validator:
+    if docs_dir not in _VALIDATORS:
+        _VALIDATORS[docs_dir] = Validator(docs_dir)
+    return _VALIDATORS[docs_dir]
+
+
+@task(name="stage-source", cache_policy=NO_CACHE, timeout_seconds=1800, retries=2,
+      retry_delay_seconds=exponential_backoff(backoff_factor=30), retry_jitter_factor=0.5)
+def stage_source(source_name: str, db: str, releases: str | None, mirror: str | None) -> tuple[list[dict], list[str]]:
+    """Write one source's newest release (or its recorded releases) as staged; return outcomes and ids to audit."""
+    source = all_sources(config.mirror_url(mirror))[source_name]
+    with open_store(db) as store:
+        outcomes = stage_recorded(store, releases, [source]) if releases else stage_live(store, [source])
+        return [asdict(o) for o in outcomes], store.staged(source_name)
+
+
+@task(name="validate-release", cache_policy=NO_CACHE, timeout_seconds=1800)
+def validate_release(release_id: str, db: str, docs_dir: str) -> dict:
+    """Run the release's expectation suites and record the results in the store."""
+    with open_store(db) as store:
+        validation = Auditor(store, docs_dir, _validator(docs_dir)).validate(release_id)
+    return {"outcome": validation.outcome, "warnings": len(validation.warnings), "summary": validation.summary()}
+
+
+@task(name="publish-release", cache_policy=NO_CACHE)
+def publish_release(release_id: str, db: str) -> dict:
+    """Publish the release, or quarantine it when its validation found an error; return its outcome."""
+    with open_store(db) as store:
+        status = Auditor(store).publish(release_id)
+        r = store.release(release_id)
+    return asdict(Outcome(r["source"], r["release_label"], status, release_id, r["row_count"], r["data_through"], r["reason"] or ""))
+
+
+@task(name="build-data-docs", cache_policy=NO_CACHE)
+def build_data_docs(docs_dir: str) -> str | None:
+    """Render the run's validations as Great Expectations Data Docs."""
+    validator = _VALIDATORS.pop(docs_dir, None)
+    path = validator.build_docs() if validator else None
+    return str(path) if path else None
+
+
+@task(name="collect-alerts", cache_policy=NO_CACHE)
+def collect_alerts_task(db: str, outcomes: list[dict], check_schedule: bool) -> tuple[list[dict], list[int]]:
+    """Evaluate every catalog claim, record the evaluations, and write the alerts due to the outbox."""
+    with open_store(db) as store:
+        collected = collect_alerts(store.con, load_catalogs(), [Outcome(**o) for o in outcomes],
+                                   check_schedule=check_schedule)
+    verdicts = [{"article": a, **asdict(v)} for a, vs in collected.verdicts.items() for v in vs]
+    return verdicts, collected.new_alerts
+
+
+@task(name="send-alerts", cache_policy=NO_CACHE, timeout_seconds=600, retries=2,
+      retry_delay_seconds=exponential_backoff(backoff_factor=30))
+def send_alerts(db: str, slack_channel: str | None) -> list[dict]:
+    """Deliver every pending alert (Slack when configured, else the terminal); failures stay pending."""
+    with open_store(db) as store:
+        return [asdict(d) for d in send_due(store, slack_settings(slack_channel), to_terminal)]
+
+
+def to_terminal(line: str) -> None:
+    """Print an alert on the run's terminal as it is (log_prints would turn each line into a log record)."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+SECRET_BLOCKS = {"token": "claimwatch-slack-bot-token", "channel": "claimwatch-slack-channel",
+                 "webhook_url": "claimwatch-slack-webhook-url"}
+
+
+def slack_settings(channel: str | None = None) -> SlackSettings:
+    """Slack settings from Prefect Secret blocks where they exist, else the environment; a channel parameter wins."""
+    from prefect.blocks.system import Secret
+
+    values = {}
+    for name, block in SECRET_BLOCKS.items():
+        try:
+            values[name] = Secret.load(block, _sync=True).get()
+        except Exception:  # noqa: BLE001 - no such block: fall back to the environment
+            values[name] = None
+    values["channel"] = channel or values["channel"]
+    return settings_from_env(**values)
+
+
+@task(name="probe-sources", cache_policy=NO_CACHE, timeout_seconds=900, retries=2,
+      retry_delay_seconds=exponential_backoff(backoff_factor=30))
+def probe_sources(db: str, sources: list[str] | None, mirror: str | None) -> list[dict]:
+    """Look for new releases (conditional requests; nothing is stored)."""
+    chosen = [s for name, s in all_sources(config.mirror_url(mirror)).items() if not sources or name in sources]
+    with open_store(db) as store:
+        return [asdict(o) for o in probe_live(store, chosen)]

@@ -1,0 +1,99 @@
+"""The flows under Prefect's test harness: a full monthly-check, a second run that changes nothing, one agency
+failing while the others publish, the daily probe, the run lock, and replay over ../shared/data."""
+
+from __future__ import annotations
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from agency_server import error
+from claimwatch.run_lock import run_lock
+from claimwatch.sources.census_trade import CensusTrade
+from claimwatch.store import open_store
+from flows.monthly_check import monthly_check
+from flows.probe import probe
+from flows.replay import replay
+
+# Everything a run writes except the log of evaluations (claim_evaluations, one row per claim per run).
+STATE = ["releases", "raw_files", "validations", "validation_results", "alerts", "claim_notices",
+         "census_trade__monthly_latest", "cbp_encounters__monthly_latest", "worldbank__population_latest"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_harness():
+    with prefect_test_harness():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def no_slack(monkeypatch):
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CLAIMWATCH_HTTP_BACKOFF", "0.01")
+
+
+def state(db) -> dict[str, list]:
+    with open_store(db, read_only=True) as store:
+        return {t: store.con.execute(f"select * exclude (content) from {t} order by all" if t == "raw_files"
+                                     else f"select * from {t} order by all").fetchall() for t in STATE}
+
+
+def test_full_monthly_check_from_an_empty_store_then_a_run_that_changes_nothing(shared_data, tmp_path):
+    db = str(tmp_path / "c.duckdb")
+    first = monthly_check(db=db, releases=str(shared_data))
+    assert len(first) == 23 and {o["status"] for o in first} == {"published"}
+    before = state(db)
+    assert [a[2] for a in before["alerts"]] == ["digest"]
+    second = monthly_check(db=db, releases=str(shared_data))
+    assert len(second) == 23 and {o["status"] for o in second} == {"unchanged"}
+    assert state(db) == before
+
+
+def test_one_agency_failing_does_not_stop_the_others(agency_server, tmp_path):
+    agency_server.fail_always(CensusTrade.path, error(500))
+    db = str(tmp_path / "c.duckdb")
+    run = monthly_check(db=db, mirror=agency_server.url, return_state=True)
+    assert run.is_failed()
+    assert f"census_trade : failed ({agency_server.url}{CensusTrade.path}: HTTP 500" in run.message
+    with open_store(db, read_only=True) as store:
+        statuses = dict(store.con.execute("select source, status from releases").fetchall())
+        kinds = store.con.execute("select kind, idempotency_key from alerts order by alert_id").fetchall()
+    assert "census_trade" not in statuses and set(statuses.values()) == {"published"} and len(statuses) == 6
+    assert [k for k, _ in kinds][:2] == ["digest", "fetch_failed"]
+    assert kinds[1][1].startswith("fetch_failed:census_trade::")
+
+
+def test_the_daily_probe_checks_only_sources_with_new_files(agency_server, tmp_path):
+    db = str(tmp_path / "c.duckdb")
+    first = probe(db=db, mirror=agency_server.url)
+    assert len(first) == 7  # an empty store: every source is new, and monthly-check ingested them
+    with open_store(db, read_only=True) as store:
+        assert store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0] == 7
+    before = state(db)
+    requests_before = len(agency_server.log)
+    assert probe(db=db, mirror=agency_server.url) == []
+    assert state(db) == before
+    file_requests = [r for r in agency_server.log[requests_before:] if r.path not in agency_server.listed]
+    assert file_requests and {r.status for r in file_requests} <= {304}, {r.status for r in file_requests}
+
+
+def test_a_second_run_exits_without_touching_the_database(shared_data, tmp_path):
+    db = tmp_path / "c.duckdb"
+    with run_lock(db):  # another run holds the store
+        run = monthly_check(db=str(db), releases=str(shared_data), return_state=True)
+    assert run.is_completed() and run.message.startswith("skipped: ")
+    assert "another claimwatch run holds" in run.message
+    assert not db.exists()
+
+
+def test_replay_over_the_recorded_releases(shared_data, tmp_path, capfd):
+    db = tmp_path / "replay.duckdb"
+    steps = replay(releases=str(shared_data), db=str(db), charts=False)
+    assert len(steps) == 23 and {s["status"] for s in steps} == {"published"}
+    assert steps[0]["alerts"] == [1]  # the digest, after the first release
+    out, err = capfd.readouterr()  # printed inside tasks: Prefect's log_prints sends it to the run's log
+    assert "── alert 1 (digest) ──" in out + err and "Replayed 23 release(s)" in out + err
+    with open_store(db, read_only=True) as store:
+        kinds = dict(store.con.execute("select kind, count(*) from alerts group by kind").fetchall())
+        statuses = {r[0] for r in store.con.execute("select status from alerts").fetchall()}
+    assert kinds == {"digest": 1, "claim_change": 17} and statuses == {"printed"}
