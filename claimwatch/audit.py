@@ -21,8 +21,8 @@ TABLES_BY_SOURCE = {cls.name: cls.tables for cls in SOURCE_CLASSES}
 
 
 def run_docs_dir(docs_root: Path) -> Path:
-    """A fresh folder for one run's Data Docs under `docs_root`, named by the time the run started (UTC)."""
-    return Path(docs_root) / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    """A fresh folder (absolute: GX requires it) for one run's Data Docs under `docs_root`, named by the run's UTC start."""
+    return Path(docs_root).resolve() / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
 class Auditor:

@@ -8,6 +8,8 @@ up to `lock_wait_seconds`, then exits Completed without touching the database.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow, get_run_logger
 from prefect.states import Completed
 
@@ -72,7 +74,7 @@ def check_source(name: str, db: str, releases: str | None, mirror: str | None, d
 
 def _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel) -> list[dict]:
     logger = get_run_logger()
-    docs_dir = docs_dir or str(run_docs_dir(config.db_path(db).parent / "validation-docs"))
+    docs_dir = str(Path(docs_dir).resolve()) if docs_dir else str(run_docs_dir(Path(db).parent / "validation-docs"))
     outcomes: list[dict] = []
     for name in sources or list(all_sources()):
         outcomes += check_source(name, db, releases, mirror, docs_dir)

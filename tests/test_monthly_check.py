@@ -151,3 +151,14 @@ def test_monthly_check_reads_slack_settings_from_prefect_secret_blocks(shared_da
     with open_store(db, read_only=True) as store:
         stored = str(store.con.execute("select * from alerts").fetchall())
     assert slack_server.token not in stored and "#from-a-block" not in stored
+
+
+def test_monthly_check_with_a_relative_store_path(shared_data, tmp_path, monkeypatch):
+    """As a deployment runs it: db relative to the working folder (GX needs absolute Data Docs paths)."""
+    folder = releases_folder(shared_data, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    state = monthly_check(db="data/c.duckdb", releases=str(folder), sources=["cbp_southwest_encounters"],
+                          return_state=True)
+    assert state.is_completed(), state.message
+    (docs,) = (tmp_path / "data" / "validation-docs").iterdir()
+    assert (docs / "index.html").is_file()
