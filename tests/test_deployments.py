@@ -40,7 +40,8 @@ def prefect_server(tmp_path):
     """A Prefect server on 127.0.0.1 with its own PREFECT_HOME, stopped (with everything it started) afterwards."""
     port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "DO_NOT_TRACK": "1",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5"}
     env.pop("PREFECT_API_KEY", None)
     log = open(tmp_path / "server.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
@@ -67,6 +68,17 @@ def prefect_server(tmp_path):
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=30)
         log.close()
+
+
+def scheduled_runs(env: dict, wait: float = 90) -> list[dict]:
+    """The server's scheduled flow runs, once its scheduler service has made some (it runs every few seconds)."""
+    deadline = time.monotonic() + wait
+    while True:
+        runs = requests.post(f"{env['PREFECT_API_URL']}/flow_runs/filter", timeout=10,
+                             json={"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}).json()
+        if runs or time.monotonic() > deadline:
+            return runs
+        time.sleep(2)
 
 
 def test_prefect_yaml_schedules_follow_the_release_calendars():
@@ -96,9 +108,6 @@ def test_deploy_run_and_complete_on_a_real_prefect_server(prefect_server, shared
     assert "monthly-check/cbp-monthly" in deployed and "probe/daily-probe" in deployed
     listed = requests.post(f"{env['PREFECT_API_URL']}/deployments/filter", json={}, timeout=10).json()
     assert sorted(d["name"] for d in listed) == ["cbp-monthly", "census-trade", "daily-probe", "replay"]
-    scheduled = requests.post(f"{env['PREFECT_API_URL']}/flow_runs/filter",
-                              json={"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}, timeout=10).json()
-    assert scheduled, "the cron schedules create scheduled runs"
     started = prefect(env, "deployment", "run", "monthly-check/cbp-monthly", "--param", f"releases={folder.parent}",
                       "--param", f"db={db}", "--param", 'sources=["cbp_southwest_encounters"]')
     flow_run_id = re.search(r"UUID: ([0-9a-f-]{36})", started).group(1)
@@ -106,6 +115,7 @@ def test_deploy_run_and_complete_on_a_real_prefect_server(prefect_server, shared
     run = requests.get(f"{env['PREFECT_API_URL']}/flow_runs/{flow_run_id}", timeout=10).json()
     assert run["state"]["type"] == "COMPLETED", run["state"]
     assert run["parameters"]["db"] == str(db)
+    assert scheduled_runs(env), "the cron schedules create scheduled runs"
     with open_store(db, read_only=True) as store:
         assert store.con.execute("select source, status from releases").fetchall() == [
             ("cbp_southwest_encounters", "published")]
