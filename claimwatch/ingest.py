@@ -75,8 +75,8 @@ def ingest_candidate(store: Store, source: Source, candidate: Candidate, auditor
     return audit_outcome(auditor or Auditor(store), outcome)
 
 
-def stage_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:
-    """Discover, fetch and stage the newest release of each source; one source failing does not stop the others."""
+def _each_newest(store: Store, sources: Iterable[Source], http: HttpClient | None, found) -> list[Outcome]:
+    """Discover and fetch each source's newest release and hand it to `found`; a source that fails is 'failed'."""
     http = http or HttpClient(cache=store, backoff=config.http_backoff())
     outcomes = []
     for source in sources:
@@ -85,26 +85,26 @@ def stage_live(store: Store, sources: Iterable[Source], http: HttpClient | None 
         except FetchError as exc:
             outcomes.append(Outcome(source.name, "", "failed", detail=str(exc)))
             continue
-        outcomes.append(stage_candidate(store, source, candidate))
+        outcomes.append(found(source, candidate))
     return outcomes
+
+
+def stage_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:
+    """Discover, fetch and stage the newest release of each source; one source failing does not stop the others."""
+    return _each_newest(store, sources, http, lambda source, candidate: stage_candidate(store, source, candidate))
 
 
 def probe_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:
     """Look for new releases without storing anything: 'new', 'unchanged' (304 or same sha256) or 'failed'."""
-    http = http or HttpClient(cache=store, backoff=config.http_backoff())
-    outcomes = []
-    for source in sources:
-        try:
-            candidate = source.fetch(http, source.discover(http))
-        except FetchError as exc:
-            outcomes.append(Outcome(source.name, "", "failed", detail=str(exc)))
-            continue
+
+    def compare(source: Source, candidate: Candidate) -> Outcome:
         existing = store.find(candidate)
-        status = "new" if existing is None else "unchanged"
-        detail = f"sha256 {candidate.sha256[:12]}" if existing is None else f"already stored as {existing.status}"
-        outcomes.append(Outcome(source.name, candidate.label, status, existing.release_id if existing else None,
-                                detail=detail))
-    return outcomes
+        if existing is None:
+            return Outcome(source.name, candidate.label, "new", detail=f"sha256 {candidate.sha256[:12]}")
+        return Outcome(source.name, candidate.label, "unchanged", existing.release_id,
+                       detail=f"already stored as {existing.status}")
+
+    return _each_newest(store, sources, http, compare)
 
 
 def publish_staged(store: Store, sources: Iterable[Source], outcomes: list[Outcome], auditor: Auditor | None = None) -> list[Outcome]:
