@@ -155,3 +155,18 @@ def replay(
         deliveries = deliver(Outbox(store.con), settings, lambda line: console.print(escape(line), soft_wrap=True), ids)
     print_outcomes([s.outcome for s in steps], title="Replay")
     print_deliveries(deliveries)
+
+
+@app.command()
+def site(
+    out: Annotated[Optional[Path], typer.Option(help="Folder for the site (default $CLAIMWATCH_SITE, else site/ beside the store).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Build the claims status site (static HTML: index, a page per claim and per source) from the store."""
+    from claimwatch.claims.catalog import load_catalogs
+    from claimwatch.site.build import build_site, site_dir
+
+    folder = site_dir(out, config.db_path(db))
+    with open_store(config.db_path(db), read_only=True) as store:
+        index = build_site(store.con, load_catalogs(), folder, store.path.name)
+    console.print(f"Status site: {index.resolve()}", soft_wrap=True)

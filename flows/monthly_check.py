@@ -20,7 +20,8 @@ from claimwatch.errors import StoreBusyError
 from claimwatch.ingest import Outcome
 from claimwatch.run_lock import run_lock
 from claimwatch.sources import all_sources
-from flows.tasks import (build_data_docs, collect_alerts_task, publish_release, send_alerts, slack_settings,
+from flows.tasks import (build_data_docs, build_site_task, collect_alerts_task, publish_release, send_alerts,
+                         slack_settings,
                          stage_source, validate_release)
 
 PROBLEMS = ("rejected", "failed", "quarantined")
@@ -39,12 +40,13 @@ def monthly_check(
     docs_dir: str | None = None,
     slack_channel: str | None = None,
     lock_wait_seconds: float = 0,
+    site: str | None = None,
 ):
     """Stage, validate and publish every source, one task at a time (DuckDB has a single writer), then alert."""
     db = str(config.db_path(db))
     try:
         with run_lock(db, wait_seconds=lock_wait_seconds):
-            return _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel)
+            return _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel, site)
     except StoreBusyError as exc:
         get_run_logger().warning("%s", exc)
         return Completed(message=f"skipped: {exc}", data=[])
@@ -72,7 +74,7 @@ def check_source(name: str, db: str, releases: str | None, mirror: str | None, d
         return [Outcome(name, "", "failed", detail=f"{type(exc).__name__}: {exc}").__dict__]
 
 
-def _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel) -> list[dict]:
+def _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel, site) -> list[dict]:
     logger = get_run_logger()
     docs_dir = str(Path(docs_dir).resolve()) if docs_dir else str(run_docs_dir(Path(db).parent / "validation-docs"))
     outcomes: list[dict] = []
@@ -83,6 +85,7 @@ def _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel) -> li
     counts = {v: sum(1 for x in verdicts if x["verdict"] == v) for v in ("holds", "fails", "unknown", "not_checkable")}
     print("Claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f"; {len(new_alerts)} new alert(s)")
     deliveries = send_alerts(db, slack_channel)
+    print(f"Claims status site: {build_site_task(db, site)}")
     for o in outcomes:
         logger.info("%s %s: %s %s", o["source"], o["label"] or "-", o["status"], o["detail"])
     if docs:

@@ -111,6 +111,15 @@ def slack_settings(channel: str | None = None) -> SlackSettings:
     return settings_from_env(**values)
 
 
+@task(name="build-site", cache_policy=NO_CACHE, timeout_seconds=900)
+def build_site_task(db: str, site: str | None) -> str:
+    """Write the claims status site from the store; return its index page."""
+    from claimwatch.site.build import build_site, site_dir
+
+    with open_store(db, read_only=True) as store:
+        return str(build_site(store.con, load_catalogs(), site_dir(site, db), store.path.name).resolve())
+
+
 @task(name="probe-sources", cache_policy=NO_CACHE, timeout_seconds=900, retries=2,
       retry_delay_seconds=exponential_backoff(backoff_factor=30))
 def probe_sources(db: str, sources: list[str] | None, mirror: str | None) -> list[dict]:

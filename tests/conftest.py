@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from claimwatch.audit import Auditor
 from claimwatch.ingest import ingest_recorded
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
@@ -27,7 +28,9 @@ def built_db(shared_data, tmp_path_factory) -> Path:
     """A DuckDB store holding every recorded release (built once; open it read-only)."""
     path = tmp_path_factory.mktemp("store") / "claimwatch.duckdb"
     with open_store(path) as store:
-        outcomes = ingest_recorded(store, shared_data, all_sources().values())
+        auditor = Auditor(store)
+        outcomes = ingest_recorded(store, shared_data, all_sources().values(), auditor=auditor)
+        auditor.finish()  # the run's Great Expectations Data Docs, as a run writes them
     bad = [o for o in outcomes if o.status != "published"]
     assert not bad, f"recorded releases not published: {bad}"
     return path

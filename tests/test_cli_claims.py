@@ -35,3 +35,10 @@ def test_replay_then_alerts_list_show_and_resend_to_slack(shared_data, tmp_path,
     assert message["text"].startswith("✓ Claim now holds: lowest_illegal_crossings_30_years")
     missing = runner.invoke(app, ["alerts", "--db", db, "--resend", "99"])
     assert missing.exit_code != 0
+
+
+def test_site_command_builds_the_status_site(built_db, tmp_path):
+    result = runner.invoke(app, ["site", "--db", str(built_db), "--out", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    assert "Status site:" in result.output
+    assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "site" / "claims").glob("*.html"))) == 18

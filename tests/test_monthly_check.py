@@ -102,6 +102,7 @@ def test_monthly_check_sends_a_digest_first_then_nothing_new(shared_data, tmp_pa
     with open_store(db, read_only=True) as store:
         alerts = store.con.execute("select kind, status, delivered_via from alerts").fetchall()
     assert alerts == [("digest", "printed", "terminal")]
+    assert "lowest_illegal_crossings_30_years" in (tmp_path / "site" / "index.html").read_text()  # built by the run
 
 
 def test_monthly_check_alerts_slack_when_a_release_is_quarantined(shared_data, tmp_path, monkeypatch, slack_server):

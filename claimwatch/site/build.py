@@ -1,0 +1,86 @@
+"""Write the claims status site: index, one page per claim, one per source, charts and a stylesheet.
+
+Static files only (opens from disk or any static host); links between pages are relative. A new build is
+written beside the old one and swapped in, so a reader never sees half a site.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from claimwatch.alerts.compose import MODE, figure_line, verdict_text
+from claimwatch.claims.catalog import Catalog
+from claimwatch.site.gather import claim_pages, source_pages
+
+DEFAULT_SITE = Path("data") / "site"
+
+
+def site_dir(explicit: str | Path | None = None, db: str | Path | None = None) -> Path:
+    """The site folder: explicit, else $CLAIMWATCH_SITE, else site/ beside the store (data/site by default)."""
+    if explicit or os.environ.get("CLAIMWATCH_SITE"):
+        return Path(explicit or os.environ["CLAIMWATCH_SITE"])
+    return Path(db).parent / "site" if db else DEFAULT_SITE
+
+
+def _through(row: dict) -> str:
+    value = row.get("data_through")
+    return "" if value is None else f"{value:%Y}" if row.get("grain") == "year" else f"{value:%Y-%m}"
+
+
+def _environment(site: Path) -> Environment:
+    env = Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape())
+    env.globals.update(
+        mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, through=_through,
+        docs=lambda r: _docs_link(r, site / "sources"),
+    )
+    return env
+
+
+def _docs_link(release: dict, start: Path) -> str | None:
+    """A relative link to the Data Docs of the run that validated the release, if they were built."""
+    index = Path(release["data_docs"]) / "index.html" if release.get("data_docs") else None
+    return _relative(index, start) if index and index.is_file() else None
+
+
+def _relative(target: Path, start: Path) -> str:
+    return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
+
+
+def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Path, store_name: str = "") -> Path:
+    """Build the site for the (first) catalog into `out`; return the index page."""
+    out = Path(out)
+    staging = out.with_name(out.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "claims").mkdir(parents=True)
+    (staging / "sources").mkdir()
+    (staging / "charts").mkdir()
+    catalog = catalogs[0]
+    pages, sources = claim_pages(con, catalog), source_pages(con)
+    env = _environment(out)
+    common = {"article": catalog.article, "built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+              "store": store_name, "sources": sources}
+    verdicts = [v.verdict for p in pages for v in p.verdicts]
+    counts = [(w, verdicts.count(w)) for w in ("holds", "fails", "unknown", "not_checkable") if verdicts.count(w)]
+    (staging / "index.html").write_text(env.get_template("index.html").render(root="", pages=pages, counts=counts, **common))
+    for page in pages:
+        if page.chart:
+            (staging / "charts" / f"{page.claim.id}.png").write_bytes(page.chart)
+        (staging / "claims" / f"{page.claim.id}.html").write_text(
+            env.get_template("claim.html").render(root="../", page=page, **common))
+    for source in sources:
+        (staging / "sources" / f"{source.name}.html").write_text(
+            env.get_template("source.html").render(root="../", page=source, **common))
+    shutil.copy(Path(__file__).parent / "templates" / "style.css", staging / "style.css")
+    old = out.with_name(out.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+    return out / "index.html"

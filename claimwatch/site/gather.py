@@ -1,0 +1,110 @@
+"""Read from the store everything the status site shows: verdicts, histories, source files, releases, revisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from claimwatch.charts import claim_chart_png
+from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
+from claimwatch.claims.evaluate import evaluate_catalog
+from claimwatch.claims.history import Step, claim_history
+from claimwatch.claims.judge import Verdict
+from claimwatch.sources import SOURCE_CLASSES
+
+
+def _dicts(cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+@dataclass
+class ClaimPage:
+    """One claim: its verdicts now, its history, the SQL it runs and the files its figures come from."""
+
+    claim: Claim
+    verdicts: list[Verdict]
+    history: list[Step] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+    chart: bytes | None = None
+    data_through: str = ""
+
+    @property
+    def turns(self) -> set[int]:
+        """Indices of history steps where the verdict in that mode started or stopped holding (or first appeared)."""
+        last: dict[str, str] = {}
+        found = set()
+        for i, step in enumerate(self.history):
+            if last.get(step.verdict.mode) != step.verdict.verdict:
+                found.add(i)
+            last[step.verdict.mode] = step.verdict.verdict
+        return found
+
+    @property
+    def sql(self) -> str:
+        return indicator_sql(self.claim.indicator) if self.claim.indicator else ""
+
+
+@dataclass
+class SourcePage:
+    """One source: its releases with validation and the revisions each brought."""
+
+    name: str
+    releases: list[dict]
+
+
+def release_files(con: duckdb.DuckDBPyConnection, release_ids) -> list[dict]:
+    """The stored files of these releases with their URL, sha256 and the release's dates."""
+    return _dicts(con.execute(
+        """select f.release_id, f.file_name, f.url, f.sha256, f.size_bytes, r.fetched_at, r.ingested_at,
+                  r.data_through, r.grain, r.source
+           from raw_files as f join releases as r using (release_id)
+           where list_contains(?, f.release_id) order by r.source, r.data_through, f.file_name""",
+        [sorted(release_ids)]))
+
+
+def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True) -> list[ClaimPage]:
+    """Every claim of the catalog, evaluated now, with its history over the stored vintages."""
+    verdicts = evaluate_catalog(con, catalog)
+    pages = []
+    for claim in catalog.claims:
+        own = [v for v in verdicts if v.claim_id == claim.id]
+        vintages = {r for v in own for r in v.vintages}
+        files = release_files(con, vintages)
+        through = max((f["data_through"] for f in files if f["data_through"]), default=None)
+        pages.append(ClaimPage(
+            claim, own, claim_history(con, claim) if history and claim.indicator else [], files,
+            claim_chart_png(con, claim) if claim.indicator else None,
+            f"{through:%B %Y}" if through else ""))
+    return pages
+
+
+def source_pages(con: duckdb.DuckDBPyConnection) -> list[SourcePage]:
+    """Every source that has releases in the store, newest release first."""
+    pages = []
+    for cls in SOURCE_CLASSES:
+        releases = _dicts(con.execute(
+            """select r.release_id, r.release_label, r.data_through, r.grain, r.status, r.reason, r.row_count,
+                      r.sha256, r.fetched_at, r.ingested_at, v.outcome as validation, v.errors, v.warnings,
+                      v.data_docs, v.validated_at
+               from releases as r left join (
+                   select * from validations qualify row_number() over (partition by release_id order by validated_at desc) = 1
+               ) as v using (release_id)
+               where r.source = ? order by r.data_through desc nulls last, r.release_label desc""",
+            [cls.name]))
+        if not releases:
+            continue
+        revisions: dict[str, dict] = {}
+        for spec in cls.tables:
+            for row in _dicts(con.execute(
+                    f"select new_release_id, change, count(*) as n, count(distinct {spec.period}) as periods"
+                    f" from {spec.name}_revisions group by all")):
+                entry = revisions.setdefault(row["new_release_id"], {"revised": 0, "added": 0, "removed": 0, "periods": 0})
+                entry[row["change"]] += row["n"]
+                entry["periods"] = max(entry["periods"], row["periods"])
+        for r in releases:
+            r["revisions"] = revisions.get(r["release_id"])
+            r["files"] = release_files(con, [r["release_id"]])
+        pages.append(SourcePage(cls.name, releases))
+    return pages

@@ -1,0 +1,130 @@
+"""The status site built from the recorded store, opened in headless Chromium (Debian's chromium, no download).
+
+Screenshots of the index and one claim page (desktop and phone widths) are saved in test-artifacts/site/.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urldefrag, urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from claimwatch.claims.catalog import load_catalogs
+from claimwatch.claims.evaluate import evaluate_catalog
+from claimwatch.site.build import build_site
+from claimwatch.store import open_store
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "site"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+MARKS = {"holds": "✓ holds", "fails": "✗ fails", "unknown": "? unknown", "not_checkable": "– not checkable"}
+
+
+@pytest.fixture(scope="module")
+def site(built_db, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    with open_store(built_db, read_only=True) as store:
+        return build_site(store.con, load_catalogs(), out, built_db.name).parent
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Debian's chromium is not installed at {CHROMIUM} (.ci/run installs it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, url: str, width: int = 1280):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return page, errors
+
+
+def broken_images(page) -> list[str]:
+    return page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+
+
+def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, built_con):
+    (catalog,) = load_catalogs()
+    expected = evaluate_catalog(built_con, catalog)
+    page, errors = open_page(browser, (site / "index.html").as_uri())
+    for claim in catalog.claims:
+        item = page.locator(f"li#{claim.id}")
+        assert item.locator("blockquote").inner_text() == claim.sentence
+        rows = item.locator("table.verdicts tr").all_inner_texts()[1:]
+        wanted = [v for v in expected if v.claim_id == claim.id]
+        assert len(rows) == len(wanted)
+        for row, v in zip(rows, wanted):
+            assert MARKS[v.verdict] in row and v.period in row
+    assert "✗ fails" in page.locator("li#mexico_largest_buyer").inner_text()
+    assert "$334.0 billion against the nearest other value $349.4 billion" in page.locator("li#mexico_largest_buyer").inner_text()
+    assert "Data through" in page.locator("li#mexico_exports_2024 .meta").inner_text()
+    assert page.locator("img").count() == 9 and broken_images(page) == []
+    assert errors == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "index-desktop.png", full_page=False)
+    phone, _ = open_page(browser, (site / "index.html").as_uri(), width=390)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than a phone screen
+    phone.screenshot(path=ARTIFACTS / "index-phone.png", full_page=False)
+
+
+def test_every_link_between_pages_resolves(site, browser):
+    seen, queue, external = set(), [(site / "index.html").as_uri()], set()
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        page, errors = open_page(browser, url)
+        assert errors == [], (url, errors)
+        assert broken_images(page) == [], url
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
+            target, _ = urldefrag(href)
+            parsed = urlparse(target)
+            if parsed.scheme == "file" and Path(parsed.path).suffix == ".html" and str(site) in parsed.path:
+                assert Path(parsed.path).is_file(), f"{url} links to a missing page {target}"
+                queue.append(target)
+            else:
+                external.add(target)
+        page.close()
+    assert len(seen) == 1 + 18 + 5  # index, every claim, every source with releases
+    assert any(u.startswith("file:///") and u.endswith("country.xlsx") for u in external)  # source files
+    docs = [u for u in external if u.endswith("index.html")]
+    assert docs and all(Path(urlparse(u).path).is_file() for u in docs)  # each release's Data Docs
+
+
+def test_a_claim_page_has_history_sql_sources_and_the_sentence(site, browser, built_con):
+    page, errors = open_page(browser, (site / "claims" / "lowest_illegal_crossings_30_years.html").as_uri())
+    text = page.inner_text("main")
+    assert "new period: November 2024 -> August 2025" in text  # when it stopped holding, and why
+    turns = page.locator("tr.turn").all_inner_texts()
+    assert any("✗ fails" in t and "August 2025" in t for t in turns)
+    assert "from cbp_southwest_encounters__monthly_latest" in page.inner_text("pre") or \
+        "cbp_southwest_encounters__monthly_latest" in text
+    sha = built_con.execute("select sha256 from raw_files where file_name = 'sbo-encounters-fy22-fy25-aug.csv'").fetchone()[0]
+    assert sha in text
+    assert "For August 2025, the data" in page.locator(".paste").last.inner_text()
+    assert errors == [] and broken_images(page) == []
+    page.screenshot(path=ARTIFACTS / "claim-desktop.png", full_page=True)
+    phone, _ = open_page(browser, (site / "claims" / "lowest_illegal_crossings_30_years.html").as_uri(), width=390)
+    phone.screenshot(path=ARTIFACTS / "claim-phone.png", full_page=False)
+
+
+def test_a_source_page_lists_releases_validation_and_revisions(site, browser):
+    page, errors = open_page(browser, (site / "sources" / "cbp_encounters.html").as_uri())
+    rows = page.locator("tr[id]").all_inner_texts()
+    assert len(rows) == 11 and all("published" in r and "passed (0 errors, 0 warnings)" in r for r in rows)
+    assert any("revised" in r and "none (first" not in r for r in rows)
+    assert page.locator("a", has_text="Data Docs").count() == 11
+    assert errors == []
