@@ -19,6 +19,7 @@ from claimwatch.audit import Auditor, run_docs_dir
 from claimwatch.errors import ClaimwatchError
 from claimwatch.ingest import Outcome, audit_outcome, ingest_live, ingest_recorded, recorded_entries, stored_outcome
 from claimwatch.sources import SOURCE_CLASSES, all_sources
+from claimwatch.sources.base import period_text
 from claimwatch.store import open_store
 
 app = typer.Typer(help="Keep a published article honest against the official statistics behind it.", no_args_is_help=True)
@@ -39,11 +40,6 @@ def pick_sources(names: list[str] | None, mirror: str | None = None):
 
 GRAINS = {cls.name: cls.grain for cls in SOURCE_CLASSES}
 STYLES = {"published": "green", "unchanged": "dim", "staged": "yellow", "rejected": "red", "failed": "red", "quarantined": "red"}
-
-
-def period_text(value, grain: str) -> str:
-    """A data-through date as its period: 2025-02 for a month, 2024 for a year."""
-    return "" if value is None else f"{value:%Y}" if grain == "year" else f"{value:%Y-%m}"
 
 
 def print_outcomes(outcomes: list[Outcome], title: str = "Ingest") -> None:

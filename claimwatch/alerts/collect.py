@@ -23,6 +23,7 @@ from claimwatch.claims.evaluate import evaluate_catalog
 from claimwatch.claims.history import claim_sources, record_verdicts
 from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.ingest import Outcome
+from claimwatch.store.store import release_files
 
 PROBLEMS = ("quarantined", "rejected", "failed")
 
@@ -57,10 +58,7 @@ class Collected:
 
 def source_files(con: duckdb.DuckDBPyConnection, release_ids: Iterable[str]) -> list[SourceFile]:
     """The stored files of these releases, with the URL each was fetched from."""
-    rows = con.execute(
-        "select release_id, file_name, url from raw_files where list_contains(?, release_id) order by release_id, file_name",
-        [sorted(release_ids)]).fetchall()
-    return [SourceFile(*r) for r in rows]
+    return [SourceFile(f["release_id"], f["file_name"], f["url"]) for f in release_files(con, release_ids)]
 
 
 def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: list[Verdict], charts: bool) -> list[int]:

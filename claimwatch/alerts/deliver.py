@@ -44,6 +44,16 @@ class Delivery:
     detail: str = ""
 
 
+def _network_error(exc: OSError, who: str) -> Exception:
+    """A refused connection never sent anything (NotSent); any other failure may have been received (Unknown)."""
+    reason = getattr(exc, "reason", exc)  # urllib wraps the socket error in URLError.reason
+    if isinstance(reason, ConnectionRefusedError):
+        return NotSent(f"{who} not reachable ({reason})")
+    if isinstance(reason, (TimeoutError, ConnectionResetError)):
+        return Unknown(f"no answer from {who} ({type(reason).__name__})")
+    return Unknown(f"no answer from {who} ({reason})")
+
+
 def _retry_handlers():
     # Only 429 is retried in-process. slack-sdk's default also retries dropped connections, which can post twice.
     return [RateLimitErrorRetryHandler(max_retry_count=2)]
@@ -99,15 +109,8 @@ class BotPoster:
         except SlackApiError as exc:
             status = exc.response.status_code
             raise NotSent(f"Slack answered HTTP {status}: {exc.response.get('error') or exc.response.data}") from None
-        except (TimeoutError, ConnectionResetError) as exc:
-            raise Unknown(f"no answer from Slack ({type(exc).__name__})") from None
-        except ConnectionRefusedError as exc:
-            raise NotSent(f"Slack not reachable ({exc})") from None
-        except OSError as exc:  # urllib.error.URLError and friends: the request may have gone out
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, ConnectionRefusedError):
-                raise NotSent(f"Slack not reachable ({reason})") from None
-            raise Unknown(f"no answer from Slack ({reason})") from None
+        except OSError as exc:  # urllib.error.URLError, timeouts, resets
+            raise _network_error(exc, "Slack") from None
 
 
 class WebhookPoster:
@@ -123,13 +126,8 @@ class WebhookPoster:
         try:
             response = self.client.send(text=alert["text"], blocks=json.loads(alert["blocks"]),
                                         unfurl_links=False, unfurl_media=False)
-        except (TimeoutError, ConnectionResetError) as exc:
-            raise Unknown(f"no answer from the webhook ({type(exc).__name__})") from None
         except OSError as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, ConnectionRefusedError):
-                raise NotSent(f"webhook not reachable ({reason})") from None
-            raise Unknown(f"no answer from the webhook ({reason})") from None
+            raise _network_error(exc, "the webhook") from None
         if response.status_code != 200:
             raise NotSent(f"the webhook answered HTTP {response.status_code}: {response.body[:200]}")
         return None, None

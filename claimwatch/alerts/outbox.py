@@ -13,17 +13,13 @@ import duckdb
 
 from claimwatch.alerts.compose import Alert
 from claimwatch.claims.judge import Verdict
+from claimwatch.store.store import dict_rows as _dicts
 
 DUE = ("pending", "sending")
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 class Outbox:

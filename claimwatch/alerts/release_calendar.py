@@ -13,6 +13,7 @@ import yaml
 
 import claimwatch
 from claimwatch.errors import FormatError
+from claimwatch.sources.base import period_text
 
 CALENDAR_FILE = "release_calendar.yaml"
 GRAINS = ("month", "year")
@@ -157,11 +158,6 @@ def due_date(period: date, expectation: Expectation) -> date:
     return _on_day(period.year + expectation.lag_years, expectation.month, expectation.day)
 
 
-def period_label(period: date, grain: str) -> str:
-    """A period as keys write it: YYYY-MM for a month, YYYY for a year."""
-    return f"{period:%Y-%m}" if grain == "month" else f"{period:%Y}"
-
-
 def period_name(period: date, grain: str) -> str:
     """A period as an editor reads it: October 2025, or 2025."""
     return f"{calendar.month_name[period.month]} {period.year}" if grain == "month" else str(period.year)
@@ -182,7 +178,7 @@ class Overdue:
     @property
     def key(self) -> str:
         """Identifies the alert: the same missing release gives the same key on every run."""
-        return f"overdue:{self.source}:{period_label(self.period, self.expectation.grain)}"
+        return f"overdue:{self.source}:{period_text(self.period, self.expectation.grain)}"
 
     @property
     def text(self) -> str:

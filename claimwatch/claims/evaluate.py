@@ -16,6 +16,7 @@ import duckdb
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql, latest_tables
 from claimwatch.claims.judge import Verdict, judge_rows, paste_sentence
 from claimwatch.sources import all_tables
+from claimwatch.store.store import dict_rows
 from claimwatch.store.views import latest_view
 
 def set_as_of(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
@@ -29,9 +30,7 @@ def set_as_of(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
     used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
-    cursor = con.execute(sql, used)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return dict_rows(con.execute(sql, used))
 
 
 def _vintages(con: duckdb.DuckDBPyConnection, indicator_sql: str) -> tuple[str, ...]:

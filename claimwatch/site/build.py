@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from claimwatch.alerts.compose import MODE, figure_line, verdict_text
 from claimwatch.claims.catalog import Catalog
 from claimwatch.site.gather import claim_pages, source_pages
+from claimwatch.sources.base import period_text
 
 DEFAULT_SITE = Path("data") / "site"
 
@@ -28,15 +29,11 @@ def site_dir(explicit: str | Path | None = None, db: str | Path | None = None) -
     return Path(db).parent / "site" if db else DEFAULT_SITE
 
 
-def _through(row: dict) -> str:
-    value = row.get("data_through")
-    return "" if value is None else f"{value:%Y}" if row.get("grain") == "year" else f"{value:%Y-%m}"
-
-
 def _environment(site: Path) -> Environment:
     env = Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape())
     env.globals.update(
-        mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, through=_through,
+        mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line,
+        through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
         docs=lambda r: _docs_link(r, site / "sources"),
     )
     return env

@@ -12,11 +12,7 @@ from claimwatch.claims.evaluate import evaluate_catalog
 from claimwatch.claims.history import Step, claim_history
 from claimwatch.claims.judge import Verdict
 from claimwatch.sources import SOURCE_CLASSES
-
-
-def _dicts(cursor) -> list[dict]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+from claimwatch.store.store import dict_rows as _dicts, release_files
 
 
 @dataclass
@@ -52,16 +48,6 @@ class SourcePage:
 
     name: str
     releases: list[dict]
-
-
-def release_files(con: duckdb.DuckDBPyConnection, release_ids) -> list[dict]:
-    """The stored files of these releases with their URL, sha256 and the release's dates."""
-    return _dicts(con.execute(
-        """select f.release_id, f.file_name, f.url, f.sha256, f.size_bytes, r.fetched_at, r.ingested_at,
-                  r.data_through, r.grain, r.source
-           from raw_files as f join releases as r using (release_id)
-           where list_contains(?, f.release_id) order by r.source, r.data_through, f.file_name""",
-        [sorted(release_ids)]))
 
 
 def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True) -> list[ClaimPage]:
@@ -103,8 +89,9 @@ def source_pages(con: duckdb.DuckDBPyConnection) -> list[SourcePage]:
                 entry = revisions.setdefault(row["new_release_id"], {"revised": 0, "added": 0, "removed": 0, "periods": 0})
                 entry[row["change"]] += row["n"]
                 entry["periods"] = max(entry["periods"], row["periods"])
+        files = release_files(con, [r["release_id"] for r in releases])
         for r in releases:
             r["revisions"] = revisions.get(r["release_id"])
-            r["files"] = release_files(con, [r["release_id"]])
+            r["files"] = [f for f in files if f["release_id"] == r["release_id"]]
         pages.append(SourcePage(cls.name, releases))
     return pages

@@ -122,6 +122,11 @@ class Source:
         raise NotImplementedError
 
 
+def period_text(value: date | None, grain: str) -> str:
+    """A data-through date as its period: 2025-02 for a month, 2024 for a year ('' for none)."""
+    return "" if value is None else f"{value:%Y}" if grain == "year" else f"{value:%Y-%m}"
+
+
 def read_recorded_file(path: Path) -> RawFile:
     """Read a recorded release file, its URL being its file:// path."""
     return RawFile(name=path.name, url=path.resolve().as_uri(), content=path.read_bytes())

@@ -1,5 +1,5 @@
 """The DuckDB store: releases with their raw files, normalised tables, and vintage views."""
 
-from claimwatch.store.store import Store, open_store
+from claimwatch.store.store import Store, dict_rows, open_store, release_files
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "dict_rows", "open_store", "release_files"]

@@ -17,6 +17,22 @@ from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
 from claimwatch.store.views import latest_view, revisions_view
 
 
+def dict_rows(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
+    """A query's result as one dict per row, keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def release_files(con: duckdb.DuckDBPyConnection, release_ids) -> list[dict]:
+    """The stored files of these releases: name, URL, sha256 and size, with the release's source and dates."""
+    return dict_rows(con.execute(
+        """select f.release_id, f.file_name, f.url, f.sha256, f.size_bytes, r.fetched_at, r.ingested_at,
+                  r.data_through, r.grain, r.source
+           from raw_files as f join releases as r using (release_id)
+           where list_contains(?, f.release_id) order by r.source, r.data_through, f.release_id, f.file_name""",
+        [sorted(release_ids)]))
+
+
 def sql_dir() -> Path:
     """The project's sql/ folder."""
     return project_dir("sql")
@@ -110,9 +126,8 @@ class Store:
 
     def release(self, release_id: str) -> dict | None:
         """One release's row of `releases`, as a dict."""
-        cursor = self.con.execute("select * from releases where release_id = ?", [release_id])
-        row = cursor.fetchone()
-        return dict(zip([d[0] for d in cursor.description], row)) if row else None
+        rows = dict_rows(self.con.execute("select * from releases where release_id = ?", [release_id]))
+        return rows[0] if rows else None
 
     def staged(self, source: str | None = None) -> list[str]:
         """Release ids written but not yet validated, in the order they were written."""
@@ -142,8 +157,7 @@ class Store:
             from releases left join ({latest}) using (release_id)
             order by source, data_through desc nulls first, release_label desc"""
         )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return dict_rows(cursor)
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
