@@ -26,3 +26,13 @@ class FetchError(ClaimwatchError):
 
 class StoreBusyError(ClaimwatchError):
     """Another process holds the DuckDB file (DuckDB allows one writer, and no readers beside it)."""
+
+
+class CatalogError(FormatError):
+    """A claim catalog is wrong: every problem found, each naming the claim and the field."""
+
+    def __init__(self, file: str, problems: list[str]):
+        self.problems = list(problems)
+        text = self.problems[0] if len(self.problems) == 1 else (
+            f"{len(self.problems)} problems:\n" + "\n".join(f"  - {p}" for p in self.problems))
+        super().__init__(file, text)

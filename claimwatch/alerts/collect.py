@@ -1,13 +1,16 @@
 """Decide what the newsroom must hear after a run and write it to the outbox, in one transaction.
 
-- Claims: every claim is evaluated; an alert is written only where the verdict differs from the one the newsroom
-  was last told (`claim_notices`). The first run for an article writes one digest of every claim instead.
+- Claims: every claim is evaluated under every reading; one alert per claim is written where something differs
+  from what the newsroom was last told (`claim_notices`): a correction, an update, a revision or close to failing
+  (`claim_events`). The first run for an article writes one digest of every claim instead.
 - Releases: one alert per quarantined or rejected release, per source that could not be fetched (once a day).
 - Schedule: one alert per expected release that is overdue (release_calendar.yaml), when `today` is given.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +18,7 @@ from datetime import date
 import duckdb
 
 from claimwatch.alerts import compose
-from claimwatch.alerts.compose import Alert, SourceFile
+from claimwatch.alerts.compose import Alert, ClaimEvent, SourceFile
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.charts import claim_chart_png
 from claimwatch.claims.catalog import Catalog
@@ -28,24 +31,41 @@ from claimwatch.store.store import release_files
 PROBLEMS = ("quarantined", "rejected", "failed")
 
 
-@dataclass(frozen=True)
-class Transition:
-    """A claim's verdict in one mode that differs from what the newsroom was last told."""
+def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimEvent, int]]:
+    """What the newsroom has not been told about one claim, each with the alert that last told that reading.
 
-    before: Verdict | None
-    after: Verdict
-    why: str
-    previous_alert_id: int = 0
-
-
-def transitions(told: dict[tuple[str, str], tuple[Verdict, int]], current: Iterable[Verdict]) -> list[Transition]:
-    """The verdicts that changed since they were last told (a claim never told counts); same verdict: none."""
-    changed = []
+    - as-stated verdict changed: a correction; latest verdict changed: an update (never a correction);
+    - a record as stated beaten by a later period: an update naming the new record;
+    - the stated period's figures revised, verdict unchanged: a revision notice, naming each figure that moved;
+    - a holding claim moved within its catalog-set share of the threshold: close to failing.
+    """
+    found = []
     for v in current:
-        before, alert_id = told.get((v.claim_id, v.mode), (None, 0))
+        before, alert_id = told.get((v.claim_id, v.reading, v.mode), (None, 0))
+        rule = claim.reading(v.reading).rule if v.reading or claim.readings else {}
+        why = describe_change(before, v, rule)
         if before is None or before.verdict != v.verdict:
-            changed.append(Transition(before, v, describe_change(before, v), alert_id))
-    return changed
+            found.append((ClaimEvent("correction" if v.mode == "as_stated" else "update", before, v, why), alert_id))
+            continue
+        if v.record_broken and v.record_broken != before.record_broken:
+            found.append((ClaimEvent("update", before, v, f"record broken: {v.record_broken}"), alert_id))
+        if (v.mode == "as_stated" and before.period == v.period and before.figures and v.figures
+                and before.figures != v.figures):
+            found.append((ClaimEvent("revision", before, v, why), alert_id))
+        if v.close and not before.close:
+            found.append((ClaimEvent("close_to_failing", before, v,
+                                     f"margin {v.margin:+,.4g} is within {rule.get('close_share'):.1%} of "
+                                     f"{v.claimed:,.4g}"), alert_id))
+    return found
+
+
+def _event_key(article_id: str, claim_id: str, events: list[tuple[ClaimEvent, int]]) -> str:
+    """The idempotency key of one claim alert: the same events after the same alerts never make two."""
+    parts = sorted(f"{e.after.reading or ''}/{e.after.mode}:{alert_id}:{e.kind}:"
+                   f"{e.before.verdict if e.before else 'new'}->{e.after.verdict}:"
+                   f"{json.dumps(e.after.figures, sort_keys=True) if e.kind == 'revision' else ''}"
+                   f"{e.after.record_broken or '' if e.kind == 'update' else ''}" for e, alert_id in events)
+    return f"claim:{article_id}/{claim_id}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -70,15 +90,18 @@ def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: l
             outbox.set_notice(catalog.article_id, v, alert_id)
         return [alert_id] if new else []
     written = []
-    for t in transitions(told, verdicts):
-        claim = catalog.claim(t.after.claim_id)
-        key = (f"claim:{catalog.article_id}/{claim.id}/{t.after.mode}:{t.previous_alert_id}:"
-               f"{t.before.verdict if t.before else 'new'}->{t.after.verdict}")
+    for claim in catalog.claims:
+        current = [v for v in verdicts if v.claim_id == claim.id]
+        events = claim_events(claim, told, current)
+        if not events:
+            continue
         chart = claim_chart_png(con, claim) if charts else None
-        alert = compose.claim_alert(key, article, claim, t.before, t.after, t.why,
-                                    source_files(con, t.after.vintages), chart)
+        vintages = sorted({r for v in current for r in v.vintages})
+        alert = compose.claim_alert(_event_key(catalog.article_id, claim.id, events), article, claim,
+                                    [e for e, _ in events], current, source_files(con, vintages), chart)
         alert_id, new = outbox.enqueue(alert)
-        outbox.set_notice(catalog.article_id, t.after, alert_id)
+        for v in current:
+            outbox.set_notice(catalog.article_id, v, alert_id)
         written += [alert_id] if new else []
     return written
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from claimwatch.claims.catalog import Claim
-from claimwatch.claims.judge import AGAINST, Verdict, figure_text
+from claimwatch.claims.judge import Verdict, overall, verdict_words
 
-MARK = {"holds": "✓", "fails": "✗", "unknown": "?", "not_checkable": "–", None: "·"}
-WORD = {"holds": "holds", "fails": "fails", "unknown": "unknown", "not_checkable": "not checkable", None: "not yet told"}
-NOW = {"holds": "now holds", "fails": "no longer holds", "unknown": "can no longer be judged",
-       "not_checkable": "is not checkable"}
+MARK = {"holds": "✓", "holds_over_coverage": "◐", "fails": "✗", "unknown": "?", "not_checkable": "–",
+        "depends_on_reading": "⇄", None: "·"}
+WORD = {"holds": "holds", "holds_over_coverage": "holds over the data's years", "fails": "fails", "unknown": "unknown",
+        "not_checkable": "not checkable", "depends_on_reading": "depends on the reading", None: "not yet told"}
 MODE = {"as_stated": "as stated", "latest": "latest period"}
 SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
 
@@ -34,7 +34,7 @@ class Alert:
     """One message for the newsroom, as written to the outbox."""
 
     key: str  # idempotency key: the same event never makes two alerts
-    kind: str  # digest | claim_change | quarantined | rejected | fetch_failed | overdue | pipeline_failed
+    kind: str  # digest | correction | update | revision | close_to_failing | quarantined | rejected | fetch_failed | overdue | pipeline_failed
     title: str
     text: str
     blocks: list[dict]
@@ -72,13 +72,11 @@ def verdict_text(verdict: str | None) -> str:
 
 
 def figure_line(claim: Claim, v: Verdict) -> str:
-    """The observed figure against the claimed one with the margin, or why there is none."""
+    """The observed figure, whose it is, against the other figure and whose that is, or why there is none."""
     if v.observed is None:
         return v.explanation or "no figure"
-    display = claim.rule.get("display")
-    against = AGAINST.get(claim.rule.get("kind"), "claimed")
     margin = f" (margin {signed(v.margin)})" if v.margin is not None else ""
-    return f"{figure_text(v.observed, display)} against {against} {figure_text(v.claimed, display)}{margin}"
+    return f"{v.observed_text} against {v.compared_with}{margin}"
 
 
 def signed(value: float) -> str:
@@ -98,56 +96,110 @@ def _sources_text(files: list[SourceFile], mrkdwn: bool) -> str:
     return "; ".join(f"{f.release_id} {f.url}" for f in files)
 
 
-def claim_alert(key: str, article: dict, claim: Claim, before: Verdict | None, after: Verdict, why: str,
+@dataclass(frozen=True)
+class ClaimEvent:
+    """Something the newsroom must hear about one reading of a claim in one mode."""
+
+    kind: str  # correction (as-stated verdict) | update (latest verdict, broken record) | revision | close_to_failing
+    before: Verdict | None
+    after: Verdict
+    why: str
+
+
+CONSEQUENCE_ORDER = ("correction", "update", "revision", "close_to_failing")
+
+
+def claim_state_lines(claim: Claim, current: list[Verdict]) -> list[str]:
+    """Every reading in both modes, the as-stated one first: the verdict, the figures and whose they are."""
+    lines = []
+    for mode in ("as_stated", "latest"):
+        verdicts = [v for v in current if v.mode == mode]
+        if not verdicts:
+            continue
+        code, words = overall(verdicts)
+        lines.append(f"{MARK[code]} {MODE[mode].capitalize()} ({verdicts[0].period}): {words}")
+        if len(verdicts) == 1 and verdicts[0].observed is not None:
+            lines.append(f"    {figure_line(claim, verdicts[0])}")
+        for v in verdicts if len(verdicts) > 1 else []:
+            primary = " (primary)" if v.primary else ""
+            lines.append(f"    {MARK[v.verdict]} {v.reading_label}{primary}: {verdict_words(v)}; {figure_line(claim, v)}")
+        broken = [v.record_broken for v in verdicts if v.record_broken]
+        if broken:
+            lines.append(f"    Record broken since: {broken[0]}")
+    return lines
+
+
+def _title(claim: Claim, kind: str, events: list[ClaimEvent], current: list[Verdict]) -> str:
+    stated = [v for v in current if v.mode == "as_stated"]
+    code, _ = overall(stated) if stated else (None, "")
+    if kind == "correction":
+        olds = {e.before.verdict for e in events if e.kind == "correction" and e.before}
+        if code in ("fails", "depends_on_reading"):
+            verb = "no longer holds" if olds & {"holds", "holds_over_coverage"} else "fails"
+            what = "on one reading" if code == "depends_on_reading" else "as published"
+            return f"{MARK[code]} Correction needed: {claim.id} {verb} {what}"
+        if code in ("holds", "holds_over_coverage"):
+            return f"{MARK[code]} Correction withdrawn: {claim.id} now holds as published"
+        return f"? Correction check: {claim.id} can no longer be judged as published"
+    still = ("the article's figure still holds, no correction needed" if code in ("holds", "holds_over_coverage")
+             else "the article's figure is judged separately as stated")
+    if kind == "update":
+        broken = next((e.after.record_broken for e in events if e.after.record_broken), None)
+        if broken:
+            return f"↻ Update: {claim.id}: record broken ({broken}); {still}"
+        latest = next(e.after for e in events if e.kind == "update")
+        return f"↻ Update: {claim.id}: newest period ({latest.period}) {verdict_words(latest)}; {still}"
+    if kind == "revision":
+        return f"✎ Revised: {claim.id}: the figures behind it were revised; verdict unchanged ({WORD.get(code, code)})"
+    return f"⚠ Close to failing: {claim.id} still holds, within the catalog's margin of its threshold"
+
+
+def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent], current: list[Verdict],
                 files: list[SourceFile], chart: bytes | None = None) -> Alert:
-    """The alert for one claim whose verdict changed in one mode."""
-    old = before.verdict if before else None
-    now = "fails" if after.verdict == "fails" and old != "holds" else NOW[after.verdict]
-    title = f"{MARK[after.verdict]} Claim {now}: {claim.id} ({MODE[after.mode]})"
-    change = f"{verdict_text(old)} → {verdict_text(after.verdict)}"
-    lines = [
-        title,
-        f"{article['title']}: “{claim.sentence}”",
-        f"Verdict ({_when(after)}): {change}",
-        f"Figure: {figure_line(claim, after)}",
-        f"Why it changed: {why}",
-        f"Paste-ready: {after.sentence}",
-    ]
-    if after.verdict == "fails" and after.supported:
-        lines.append(f"The data support: “{after.supported}”")
+    """One alert for one claim: the consequence first, then every reading in both modes and what changed."""
+    kind = min((e.kind for e in events), key=CONSEQUENCE_ORDER.index)
+    title = _title(claim, kind, events, current)
+    state = claim_state_lines(claim, current)
+    changes = [f"{MODE[e.after.mode]}{', ' + e.after.reading_label if e.after.reading_label else ''}: "
+               f"{verdict_text(e.before.verdict if e.before else None)} → {verdict_text(e.after.verdict)}; {e.why}"
+               for e in sorted(events, key=lambda e: (e.after.mode != "as_stated", CONSEQUENCE_ORDER.index(e.kind)))]
+    primary = next((v for v in current if v.mode == "as_stated" and v.primary), current[0])
+    lines = [title, f"{article['title']}: “{claim.sentence}”", *state, "What changed:",
+             *[f"  - {c}" for c in changes], f"Paste-ready: {primary.sentence}"]
+    if primary.verdict == "fails" and primary.supported:
+        lines.append(f"The data support: “{primary.supported}”")
     lines.append(f"Sources: {_sources_text(files, mrkdwn=False)}")
     blocks = [
         _header(title),
         _section(f"*{escape(article['title'])}*\n>{escape(claim.sentence)}"),
-        {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*Verdict*\n{change}"},
-            {"type": "mrkdwn", "text": f"*Period*\n{escape(_when(after))}"},
-            {"type": "mrkdwn", "text": f"*Figure*\n{escape(figure_line(claim, after))}"[:2000]},
-            {"type": "mrkdwn", "text": f"*Why it changed*\n{escape(why)}"[:2000]},
-        ]},
-        _section(f"*Paste-ready:* {escape(after.sentence)}"),
+        _section(escape("\n".join(state))),
+        _section("*What changed*\n" + escape("\n".join(f"• {c}" for c in changes))),
+        _section(f"*Paste-ready:* {escape(primary.sentence)}"),
     ]
-    if after.verdict == "fails" and after.supported:
-        blocks.append(_section(f"*The data support:* “{escape(after.supported)}”"))
+    if primary.verdict == "fails" and primary.supported:
+        blocks.append(_section(f"*The data support:* “{escape(primary.supported)}”"))
     blocks.append(_context(f"Sources: {_sources_text(files, mrkdwn=True)}"))
-    return Alert(key, "claim_change", title, "\n".join(lines), blocks, article.get("id"), claim.id,
+    return Alert(key, kind, title, "\n".join(lines), blocks, article.get("id"), claim.id,
                  f"{article.get('id')}/{claim.id}", chart)
 
 
 def digest_alert(key: str, article: dict, claims: dict[str, Claim], verdicts: list[Verdict]) -> Alert:
     """One message with the state of every claim: what the first run sends instead of one alert per claim."""
     title = f"claimwatch is now watching: {article['title']}"
-    counts = {w: sum(1 for v in verdicts if v.verdict == w) for w in ("holds", "fails", "unknown", "not_checkable")}
-    summary = ", ".join(f"{n} {WORD[w]}" for w, n in counts.items() if n)
+    per_claim = [(claims[cid], [v for v in verdicts if v.claim_id == cid])
+                 for cid in dict.fromkeys(v.claim_id for v in verdicts)]
+    codes = [overall([v for v in own if v.mode == mode])[0] for _, own in per_claim
+             for mode in dict.fromkeys(v.mode for v in own)]
+    summary = ", ".join(f"{codes.count(w)} {WORD[w]}" for w in WORD if w and codes.count(w))
     plain, rich = [], []
-    for v in verdicts:
-        claim = claims[v.claim_id]
-        figure = figure_line(claim, v) if v.verdict in ("holds", "fails") else v.explanation
-        plain.append(f"{verdict_text(v.verdict)} · {v.claim_id} ({_when(v)}): {figure}")
-        rich.append(f"{verdict_text(v.verdict)} · *{escape(v.claim_id)}* ({escape(_when(v))}): "
-                    f"{escape(figure)}")
-    blocks = [_header(title), _section(f"{len(verdicts)} verdicts on {len(claims)} claims: {summary}. "
-                                       "From now on, an alert comes only when a verdict changes.")]
+    for claim, own in per_claim:
+        state = claim_state_lines(claim, own) if any(v.observed is not None for v in own) else [
+            f"{MARK[v.verdict]} {MODE[v.mode].capitalize()} ({v.period}): {verdict_words(v)}: {v.explanation}"
+            for v in own]
+        plain.append(f"{claim.id}:\n" + "\n".join(f"  {line}" for line in state))
+        rich.append(f"*{escape(claim.id)}*\n" + escape("\n".join(state)))
+    blocks = [_header(title), _section(f"{len(codes)} verdicts on {len(claims)} claims: {summary}. "
+                                       "From now on, an alert comes only when something changes.")]
     chunk = ""
     for line in rich:
         if chunk and len(chunk) + len(line) + 1 > SECTION_LIMIT:
@@ -156,7 +208,7 @@ def digest_alert(key: str, article: dict, claims: dict[str, Claim], verdicts: li
         chunk = f"{chunk}\n{line}" if chunk else line
     if chunk:
         blocks.append(_section(chunk))
-    text = "\n".join([title, f"{len(verdicts)} verdicts on {len(claims)} claims: {summary}.", *plain])
+    text = "\n".join([title, f"{len(codes)} verdicts on {len(claims)} claims: {summary}.", *plain])
     return Alert(key, "digest", title, text, blocks[:50], article.get("id"))
 
 

@@ -87,22 +87,26 @@ class Outbox:
             [thread_key, destination]).fetchone()
         return row[0] if row else None
 
-    def notices(self, article_id: str) -> dict[tuple[str, str], tuple[Verdict, int]]:
-        """What the newsroom was last told about each claim and mode, with the alert that told them."""
+    def notices(self, article_id: str) -> dict[tuple[str, str | None, str], tuple[Verdict, int]]:
+        """What the newsroom was last told about each claim, reading and mode, with the alert that told them."""
         rows = _dicts(self.con.execute("select * from claim_notices where article_id = ?", [article_id]))
-        fields = set(Verdict.__dataclass_fields__)
-        return {
-            (r["claim_id"], r["mode"]): (
-                Verdict(**{k: (tuple(v) if k == "vintages" else v) for k, v in r.items() if k in fields}),
-                r["alert_id"],
-            )
-            for r in rows
-        }
+        return {(r["claim_id"], r["reading"] or None, r["mode"]): (stored_verdict(r), r["alert_id"]) for r in rows}
 
     def set_notice(self, article_id: str, verdict: Verdict, alert_id: int) -> None:
         """Record that the newsroom has been told this verdict."""
         v = verdict
         self.con.execute(
-            "insert or replace into claim_notices values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [article_id, v.claim_id, v.mode, v.verdict, v.period, v.observed, v.claimed, v.margin, v.rule,
-             v.supported, list(v.vintages), v.explanation, v.sentence, alert_id, _now()])
+            "insert or replace into claim_notices (article_id, claim_id, reading, mode, verdict, period, observed,"
+            " claimed, margin, rule, supported, vintages, explanation, sentence, details, alert_id, noticed_at)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [article_id, v.claim_id, v.reading or "", v.mode, v.verdict, v.period, v.observed, v.claimed, v.margin,
+             v.rule, v.supported, list(v.vintages), v.explanation, v.sentence, json.dumps(v.details), alert_id,
+             _now()])
+
+
+def stored_verdict(row: dict) -> Verdict:
+    """A Verdict from a claim_notices or claim_evaluations row."""
+    fields = set(Verdict.__dataclass_fields__)
+    flat = {k: (tuple(v) if k == "vintages" else v) for k, v in row.items() if k in fields and k != "reading"}
+    details = json.loads(row["details"]) if row.get("details") else {}
+    return Verdict(**flat, reading=row.get("reading") or None, **{k: v for k, v in details.items() if k in fields})

@@ -11,20 +11,9 @@ from pathlib import Path
 import yaml
 
 from claimwatch.config import project_dir
-from claimwatch.errors import FormatError
+from claimwatch.claims import rules
+from claimwatch.errors import CatalogError, FormatError
 
-RULE_INPUTS = {  # rule kind -> the columns its `observe` query must return (None: no query)
-    "stated_amount": ("observed",),
-    "times_ratio": ("observed",),
-    "more_than_multiple": ("a", "b"),
-    "over_bound": ("observed",),
-    "approximately": ("observed",),
-    "nearly_percent": ("observed",),
-    "is_extreme": ("key", "value"),
-    "ranked_sum_exceeds": ("key", "value"),
-    "missing_comparison": (),
-    "doses_from_mass": None,
-}
 CHART_KEYS = {"query", "title", "y_label", "level", "level_label", "mark"}  # see claimwatch/charts.py
 
 
@@ -50,23 +39,56 @@ def latest_tables(sql: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """One fair reading of a sentence: its own indicator, observe query and rule."""
+
+    id: str | None  # None for a claim with a single reading
+    label: str = ""
+    primary: bool = True
+    indicator: str | None = None
+    observe: str | None = None
+    rule: dict = field(default_factory=dict)
+    sources: tuple[str, ...] | None = None  # only these sources' vintages are the reading's (default: all it reads)
+
+
+@dataclass(frozen=True)
 class Claim:
-    """One catalog entry."""
+    """One catalog entry: a sentence and the readings it is judged under."""
 
     id: str
     sentence: str
     meaning: str
-    indicator: str | None = None
-    observe: str | None = None
-    rule: dict = field(default_factory=dict)
+    readings: tuple[Reading, ...] = ()
+    primary_why: str | None = None
     as_stated: dict = field(default_factory=dict)
     latest: dict | None = None
     not_checkable: dict | None = None
     chart: dict | None = None
+    catalog_path: str = field(default="", compare=False)  # the file it came from, for catalog errors
+
+    @property
+    def primary(self) -> Reading:
+        """The reading the catalog names as primary (the only one for most claims)."""
+        return next((r for r in self.readings if r.primary), self.readings[0]) if self.readings else Reading(None)
+
+    @property
+    def indicator(self) -> str | None:
+        return self.primary.indicator
+
+    @property
+    def observe(self) -> str | None:
+        return self.primary.observe
+
+    @property
+    def rule(self) -> dict:
+        return self.primary.rule
 
     @property
     def kind(self) -> str:
         return "not_checkable" if self.not_checkable else self.rule["kind"]
+
+    def reading(self, reading_id: str | None) -> Reading:
+        return next(r for r in self.readings if r.id == reading_id)
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,11 @@ class Catalog:
         raise KeyError(f"no claim {claim_id!r} in {self.path}; known: {', '.join(c.id for c in self.claims)}")
 
 
+READING_KEYS = {"id", "label", "primary", "indicator", "observe", "rule", "sources"}
+CLAIM_KEYS = {"id", "sentence", "meaning", "readings", "primary_why", "as_stated", "latest", "not_checkable", "chart",
+              "indicator", "observe", "rule", "sources"}
+
+
 def _chart_problem(entry: dict) -> str | None:
     """What is wrong with a claim's `chart` entry, or None when it is absent or well formed."""
     chart = entry.get("chart")
@@ -100,10 +127,8 @@ def _chart_problem(entry: dict) -> str | None:
         return f"chart has unknown key(s) {sorted(unknown)}, expected some of {sorted(CHART_KEYS)}"
     if not isinstance(chart.get("query"), str) or not chart["query"].strip():
         return "chart needs a non-empty 'query' (SQL over `indicator` returning x and y)"
-    if not entry.get("indicator"):
+    if not entry.get("indicator") and not entry.get("readings"):
         return "a chart needs the claim's 'indicator'"
-    if not indicator_path(entry["indicator"]).is_file():
-        return f"indicator {entry['indicator']!r}: no file {indicator_path(entry['indicator'])}"
     for key in ("title", "y_label", "level_label"):
         if key in chart and not isinstance(chart[key], str):
             return f"chart {key!r} must be text"
@@ -120,38 +145,90 @@ def _chart_problem(entry: dict) -> str | None:
     return None
 
 
-def _check_claim(path: Path, number: int, entry: dict) -> Claim:
-    where = f"claim {number} ({entry.get('id', '?')})"
+def _reading_problems(entry: dict, known_sources: set[str]) -> list[str]:
+    """Every problem with one reading (or a single-reading claim's own indicator, observe and rule)."""
+    found = [f"unknown field(s) {sorted(set(entry) - READING_KEYS)}"] if set(entry) - READING_KEYS else []
+    found += rules.problems(entry.get("rule"))
+    kind = (entry.get("rule") or {}).get("kind") if isinstance(entry.get("rule"), dict) else None
+    if kind in rules.RULES and rules.RULES[kind].columns is not None:
+        if not entry.get("indicator") or not entry.get("observe"):
+            found.append(f"a {kind} rule needs an 'indicator' and an 'observe' query")
+        elif not indicator_path(entry["indicator"]).is_file():
+            found.append(f"indicator {entry['indicator']!r}: no file {indicator_path(entry['indicator'])}")
+    sources = entry.get("sources")
+    if sources is not None and (not isinstance(sources, list) or set(sources) - known_sources):
+        found.append(f"sources {sources!r}: expected a list of source names among {sorted(known_sources)}")
+    return found
 
-    def fail(problem: str) -> FormatError:
-        return FormatError(str(path), f"{where}: {problem}")
 
+def _reading(entry: dict) -> Reading:
+    sources = entry.get("sources")
+    return Reading(entry.get("id"), entry.get("label", ""), bool(entry.get("primary", True)), entry.get("indicator"),
+                   entry.get("observe"), entry.get("rule") or {}, tuple(sources) if sources else None)
+
+
+def _readings_problems(entry: dict, known_sources: set[str]) -> list[str]:
+    readings = entry["readings"]
+    if not isinstance(readings, list) or len(readings) < 2:
+        return ["readings must list at least two readings (a single reading goes in the claim itself)"]
+    if any(k in entry for k in ("indicator", "observe", "rule")):
+        return ["a claim with readings has its indicator, observe and rule in each reading, not in the claim"]
+    found = []
+    for n, reading in enumerate(readings, start=1):
+        if not isinstance(reading, dict):
+            found.append(f"reading {n} must be a mapping")
+            continue
+        rid = reading.get("id")
+        for key in ("id", "label"):
+            if not isinstance(reading.get(key), str) or not reading[key].strip():
+                found.append(f"reading {n} ({rid or '?'}) needs a non-empty {key!r}")
+        found += [f"reading {n} ({rid or '?'}): {p}" for p in _reading_problems(reading, known_sources)]
+    ids = [r.get("id") for r in readings if isinstance(r, dict)]
+    if len(set(ids)) != len(ids):
+        found.append(f"reading ids repeat: {ids}")
+    primaries = [r.get("id") for r in readings if isinstance(r, dict) and r.get("primary")]
+    if len(primaries) != 1:
+        found.append(f"exactly one reading must be 'primary: true', found {primaries or 'none'}")
+    if not isinstance(entry.get("primary_why"), str) or not entry["primary_why"].strip():
+        found.append("primary_why must say why the primary reading is the primary one")
+    return found
+
+
+def _claim_problems(entry: dict, known_sources: set[str]) -> list[str]:
+    found = []
     for key in ("id", "sentence", "meaning"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise fail(f"needs a non-empty '{key}'")
-    unknown = set(entry) - set(Claim.__dataclass_fields__)
+            found.append(f"needs a non-empty '{key}'")
+    unknown = set(entry) - CLAIM_KEYS
     if unknown:
-        raise fail(f"unknown field(s) {sorted(unknown)}")
+        found.append(f"unknown field(s) {sorted(unknown)}")
     problem = _chart_problem(entry)
     if problem:
-        raise fail(problem)
+        found.append(problem)
     if entry.get("not_checkable"):
-        if not {"reason", "source_needed"} <= set(entry["not_checkable"]):
-            raise fail("not_checkable needs 'reason' and 'source_needed'")
-        return Claim(**entry)
-    rule = entry.get("rule") or {}
-    if rule.get("kind") not in RULE_INPUTS:
-        raise fail(f"rule kind {rule.get('kind')!r}, expected one of {sorted(RULE_INPUTS)}")
-    if not rule.get("why"):
-        raise fail("rule needs a 'why': the reason for its tolerance")
-    if RULE_INPUTS[rule["kind"]] is not None:
-        if not entry.get("indicator") or not entry.get("observe"):
-            raise fail(f"a {rule['kind']} rule needs an 'indicator' and an 'observe' query")
-        if not indicator_path(entry["indicator"]).is_file():
-            raise fail(f"indicator {entry['indicator']!r}: no file {indicator_path(entry['indicator'])}")
-    if "label" not in (entry.get("as_stated") or {}):
-        raise fail("as_stated needs a 'label' (the period as the article states it)")
-    return Claim(**entry)
+        if not isinstance(entry["not_checkable"], dict) or not {"reason", "source_needed"} <= set(entry["not_checkable"]):
+            found.append("not_checkable needs 'reason' and 'source_needed'")
+        return found
+    if "readings" in entry:
+        found += _readings_problems(entry, known_sources)
+    else:
+        found += _reading_problems({k: entry[k] for k in READING_KEYS & set(entry)}, known_sources)
+    if not isinstance(entry.get("as_stated"), dict) or "label" not in entry["as_stated"]:
+        found.append("as_stated needs a 'label' (the period as the article states it)")
+    latest = entry.get("latest")
+    if latest is not None and latest is not False and (
+            not isinstance(latest, dict) or not {"query", "label"} <= set(latest)):
+        found.append("latest needs a 'query' and a 'label', or is false (no latest form)")
+    return found
+
+
+def _claim(entry: dict, path: Path) -> Claim:
+    readings = (tuple(_reading(r) for r in entry["readings"]) if "readings" in entry else
+                (_reading({k: entry[k] for k in ("indicator", "observe", "rule", "sources") if k in entry}),)
+                if not entry.get("not_checkable") else ())
+    return Claim(entry["id"], entry["sentence"], entry["meaning"], readings, entry.get("primary_why"),
+                 entry.get("as_stated") or {}, entry.get("latest") or None, entry.get("not_checkable"),
+                 entry.get("chart"), str(path))
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -164,11 +241,23 @@ def load_catalog(path: Path) -> Catalog:
     article = (doc or {}).get("article") or {}
     if article.get("id") != Path(path).stem:
         raise FormatError(str(path), f"article id {article.get('id')!r} should be the file's name {Path(path).stem!r}")
-    claims = tuple(_check_claim(Path(path), n, e) for n, e in enumerate(doc.get("claims") or [], start=1))
-    ids = [c.id for c in claims]
+    from claimwatch.sources import SOURCE_CLASSES
+
+    known = {cls.name for cls in SOURCE_CLASSES}
+    found = []
+    entries = doc.get("claims") or []
+    for n, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            found.append(f"claim {n}: must be a mapping")
+            continue
+        found += [f"claim {n} ({entry.get('id', '?')}): {p}" for p in _claim_problems(entry, known)]
+    ids = [e.get("id") for e in entries if isinstance(e, dict)]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise FormatError(str(path), f"duplicate claim id(s) {duplicates}")
+        found.append(f"duplicate claim id(s) {duplicates}")
+    if found:
+        raise CatalogError(str(path), found)
+    claims = tuple(_claim(e, Path(path)) for e in entries)
     return Catalog(article, claims, Path(path))
 
 

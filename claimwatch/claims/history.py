@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import duckdb
 
-from claimwatch.claims.catalog import Catalog, Claim, indicator_sql, latest_tables
-from claimwatch.claims.evaluate import evaluate_catalog, evaluate_claim, modes, set_as_of
+from claimwatch.claims.catalog import Catalog, Claim
+from claimwatch.claims.evaluate import evaluate_catalog, evaluate_claim, modes, reading_sources, set_as_of
 from claimwatch.claims.judge import Verdict, describe_change
-from claimwatch.sources import SOURCE_CLASSES
-
-SOURCE_OF_TABLE = {t.name: cls.name for cls in SOURCE_CLASSES for t in cls.tables}
 
 
 def record_verdicts(con: duckdb.DuckDBPyConnection, article_id: str, verdicts: list[Verdict],
@@ -22,18 +20,18 @@ def record_verdicts(con: duckdb.DuckDBPyConnection, article_id: str, verdicts: l
         return
     now = datetime.now(timezone.utc)
     con.executemany(
-        "insert into claim_evaluations values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(article_id, v.claim_id, v.mode, v.verdict, v.period, v.observed, v.claimed, v.margin, v.rule, v.supported,
-          list(v.vintages), v.explanation, v.sentence, as_of_release_id, now) for v in verdicts],
+        "insert into claim_evaluations (article_id, claim_id, reading, mode, verdict, period, observed, claimed,"
+        " margin, rule, supported, vintages, explanation, sentence, details, as_of_release_id, evaluated_at)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(article_id, v.claim_id, v.reading or "", v.mode, v.verdict, v.period, v.observed, v.claimed, v.margin,
+          v.rule, v.supported, list(v.vintages), v.explanation, v.sentence, json.dumps(v.details), as_of_release_id,
+          now) for v in verdicts],
     )
 
 
 def claim_sources(claim: Claim) -> list[str]:
-    """The sources whose releases can change the claim's verdict."""
-    if not claim.indicator:
-        return []
-    tables = latest_tables(indicator_sql(claim.indicator))
-    return sorted({SOURCE_OF_TABLE[t] for t in tables if t in SOURCE_OF_TABLE})
+    """The sources whose releases can change the claim's verdict (in any reading)."""
+    return sorted({s for reading in claim.readings for s in reading_sources(reading)})
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class Step:
 
 
 def claim_history(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[Step]:
-    """The claim's verdict in each mode as of every published release of its sources, oldest first."""
+    """The claim's verdict in each reading and mode as of every published release of its sources, oldest first."""
     sources = claim_sources(claim)
     releases = con.execute(
         "select release_id, ingested_at from releases where status = 'published' and list_contains(?, source)"
@@ -55,14 +53,16 @@ def claim_history(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[Step]:
         [sources],
     ).fetchall()
     steps: list[Step] = []
-    previous: dict[str, Verdict] = {}
+    previous: dict[tuple, Verdict] = {}
     try:
         for release_id, ingested_at in releases:
             set_as_of(con, ingested_at)
             for mode in modes(claim):
-                verdict = evaluate_claim(con, claim, mode)
-                steps.append(Step(release_id, ingested_at, verdict, describe_change(previous.get(mode), verdict)))
-                previous[mode] = verdict
+                for verdict in evaluate_claim(con, claim, mode):
+                    key = (verdict.reading, mode)
+                    change = describe_change(previous.get(key), verdict, claim.reading(verdict.reading).rule)
+                    steps.append(Step(release_id, ingested_at, verdict, change))
+                    previous[key] = verdict
     finally:
         set_as_of(con, None)
     return steps

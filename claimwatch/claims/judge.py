@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from claimwatch.claims import wording
-from claimwatch.claims.catalog import Claim
 
-VERDICTS = ("holds", "fails", "unknown", "not_checkable")
+VERDICTS = ("holds", "holds_over_coverage", "fails", "unknown", "not_checkable")
+DEPENDS = "depends_on_reading"  # the overall verdict when a claim's readings disagree
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """A claim judged in one mode (as stated / latest) against the store as it stood at one time."""
+    """A claim judged under one reading in one mode (as stated / latest) against the store as it stood at one time."""
 
     claim_id: str
     mode: str  # as_stated | latest
-    verdict: str  # holds | fails | unknown | not_checkable
+    verdict: str  # one of VERDICTS
     period: str
     observed: float | None = None
     claimed: float | None = None
@@ -26,26 +26,119 @@ class Verdict:
     vintages: tuple[str, ...] = ()
     explanation: str = ""  # coverage of the data, or why the verdict is unknown / not checkable
     sentence: str = ""  # one plain sentence an editor can paste
+    reading: str | None = None  # the reading's id; None for a claim with a single reading
+    reading_label: str = ""
+    primary: bool = True
+    subject: str | None = None  # whose the observed figure is ("Mexico", "June 2025")
+    observed_text: str = ""  # the observed figure printed, with whose it is ("Mexico: $334.0 billion")
+    compared_with: str | None = None  # the other figure printed, with whose it is ("Canada: $349.4 billion")
+    window: dict | None = None  # record claims: {"needed_years": 30 or None, "covered_years": 25.8, "since": ...}
+    figures: dict | None = None  # the named figures behind the verdict, in the indicator's unit
+    record_broken: str | None = None  # as stated: a later period that beat the stated record
+    close: bool = False  # holds, but within the catalog's close_share of its threshold
+
+    @property
+    def details(self) -> dict:
+        """The fields stored as JSON beside the flat columns."""
+        return {k: getattr(self, k) for k in DETAIL_FIELDS}
 
 
-def describe_change(before: Verdict | None, after: Verdict) -> str:
-    """Say what moved a claim from one evaluation to the next: '' when nothing did."""
+DETAIL_FIELDS = ("reading_label", "primary", "subject", "observed_text", "compared_with", "window", "figures", "record_broken", "close")
+
+
+def period_name(key: object) -> str:
+    """A period key as words: '2025-06' -> 'June 2025'; anything else as it is."""
+    text = str(key)
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
+        return f"{MONTHS[int(text[5:]) - 1]} {text[:4]}"
+    return text
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def published_text(value: float | None, rule: dict) -> str:
+    """A figure behind a verdict at the unit its source publishes it in (rule.published), else as displayed."""
+    published = rule.get("published")
+    if value is None or not published:
+        return figure_text(value, rule.get("display"))
+    return published["display"].format(value=value * published.get("scale", 1))
+
+
+def window_text(window: dict | None) -> str:
+    """How far back a record claim's data reach, in words."""
+    if not window:
+        return ""
+    years = f"{window['covered_years']:g} years"
+    if window.get("needed_years"):
+        return f"over the {years} the data cover, since {window['since']} (claim: {window['needed_years']} years)"
+    return f"since {window['since']}, the start of the series ({years} of data)"
+
+
+def verdict_words(v: Verdict) -> str:
+    """The verdict in words, with the window a record claim holds over."""
+    if v.verdict == "holds_over_coverage":
+        return f"holds {window_text(v.window)}"
+    return {"holds": "holds", "fails": "fails", "unknown": "unknown", "not_checkable": "not checkable"}[v.verdict]
+
+
+def overall(verdicts: list[Verdict]) -> tuple[str, str]:
+    """The verdict of a claim in one mode over all its readings, and the words that say it honestly.
+
+    All readings agree: that verdict. Holds on every reading, some only over the data's window: that
+    window verdict. Otherwise the verdict depends on the reading, and the words give each one.
+    """
+    codes = {v.verdict for v in verdicts}
+    if len(verdicts) == 1:
+        return verdicts[0].verdict, verdict_words(verdicts[0])
+    if len(codes) == 1 or codes == {"holds", "holds_over_coverage"}:
+        code = codes.pop() if len(codes) == 1 else "holds_over_coverage"
+    else:
+        code = DEPENDS
+    parts = []
+    for v in sorted(verdicts, key=lambda v: not v.primary):
+        figure = f" ({v.observed_text} vs {v.compared_with})" if v.observed_text and v.compared_with else ""
+        parts.append(f"{verdict_words(v)} {v.reading_label}{figure}")
+    prefix = "depends on the reading: " if code == DEPENDS else ""
+    return code, prefix + "; ".join(parts)
+
+
+def describe_change(before: Verdict | None, after: Verdict, rule: dict | None = None) -> str:
+    """Say what moved a claim from one evaluation to the next, naming each figure that moved: '' when nothing did."""
+    rule = rule or {}
     if before is None:
         return "first evaluation"
-    if (before.verdict, before.period, before.observed) == (after.verdict, after.period, after.observed):
+    if (before.verdict, before.period, before.observed, before.figures) == (
+            after.verdict, after.period, after.observed, after.figures):
         return ""
     if before.observed is None and after.observed is not None:
         return f"data now available for {after.period} ({', '.join(after.vintages)})"
     if before.period != after.period:
         return f"new period: {before.period} -> {after.period}"
+    added = ", ".join(sorted(set(after.vintages) - set(before.vintages)))
+    moved = moved_figures(before, after, rule)
+    if moved:
+        return f"revision of {after.period}: " + "; ".join(moved) + (f" ({added})" if added else "")
     if before.observed is not None and after.observed is not None and before.observed != after.observed:
-        added = ", ".join(sorted(set(after.vintages) - set(before.vintages)))
-        return (f"revision of {after.period}: {figure_text(before.observed)} -> {figure_text(after.observed)}"
-                + (f" ({added})" if added else ""))
+        return (f"revision of {after.period}: {figure_text(before.observed, rule.get('display'))} -> "
+                f"{figure_text(after.observed, rule.get('display'))}" + (f" ({added})" if added else ""))
     if before.vintages != after.vintages:
-        added = ", ".join(sorted(set(after.vintages) - set(before.vintages)))
         return f"source change: {added}" if added else "source change"
     return f"{before.verdict} -> {after.verdict}: {after.explanation}"
+
+
+def moved_figures(before: Verdict, after: Verdict, rule: dict) -> list[str]:
+    """Each named figure whose value changed, at its published unit: "Mexico revised from $X to $Y"."""
+    old, new = before.figures or {}, after.figures or {}
+    moved = []
+    for key in [k for k in new if k in old] + [k for k in new if k not in old]:
+        if key in old and old[key] != new[key]:
+            moved.append(f"{period_name(key)} revised from {published_text(old[key], rule)} to "
+                         f"{published_text(new[key], rule)}")
+        elif key not in old and old:
+            moved.append(f"{period_name(key)} now enters the comparison at {published_text(new[key], rule)}")
+    return moved
 
 
 def _single(rows: list[dict], column: str) -> float:
@@ -54,32 +147,69 @@ def _single(rows: list[dict], column: str) -> float:
     return rows[0][column]
 
 
-def judge_rows(claim: Claim, rows: list[dict], params: dict) -> wording.Judgement:
-    """Apply the claim's rule to the rows its `observe` query returned (or to its own figures)."""
-    rule = claim.rule
+@dataclass(frozen=True)
+class Judged:
+    """A rule's judgement with the figures behind it, each named by whose it is."""
+
+    judgement: wording.Judgement
+    subject: str | None
+    observed_text: str
+    compared_with: str
+    figures: dict
+
+
+def _money(rule: dict) -> dict:
+    return {"prefix": rule.get("prefix", ""), "unit": rule.get("unit", "")}
+
+
+def judge_rows(rule: dict, rows: list[dict], params: dict) -> Judged:
+    """Apply a reading's rule to the rows its `observe` query returned (or to its own figures)."""
     kind = rule["kind"]
-    if kind == "stated_amount":
-        return wording.stated_amount(_single(rows, "observed"), rule["claimed"], tolerance=rule["tolerance"],
-                                     unit=rule.get("unit", "billion"), decimals=rule.get("decimals", 0))
-    if kind == "times_ratio":
-        return wording.times_ratio(_single(rows, "observed"), rule["claimed"], decimals=rule.get("decimals", 1))
-    if kind == "more_than_multiple":
-        return wording.more_than_multiple(_single(rows, "a"), _single(rows, "b"), multiple=rule.get("multiple", 2.0))
-    if kind == "over_bound":
-        return wording.over_bound(_single(rows, "observed"), rule["bound"])
-    if kind == "approximately":
-        return wording.approximately(_single(rows, "observed"), rule["claimed"],
-                                     significant_figures=rule.get("significant_figures", 1))
-    if kind == "nearly_percent":
-        return wording.nearly_percent(_single(rows, "observed"), rule["claimed"], band=rule.get("band", 5.0))
-    values = {r["key"]: r["value"] for r in rows}
-    if kind == "is_extreme":
-        return wording.is_extreme(values, str(rule["subject"]).format(**params), lowest=rule.get("lowest", True))
-    if kind == "ranked_sum_exceeds":
-        return wording.ranked_sum_exceeds(values, list(rule["top_keys"]), next_n=rule.get("next_n", 10))
+    show = lambda value: figure_text(value, rule.get("display"))  # noqa: E731
+    if kind in ("is_extreme", "ranked_sum_exceeds"):
+        values = {r["key"]: r["value"] for r in rows}
+        if kind == "is_extreme":
+            subject = str(rule["subject"]).format(**params)
+            judged = wording.is_extreme(values, subject, lowest=rule.get("lowest", True))
+            others = {k: v for k, v in values.items() if k != subject and v is not None}
+            runner = (min if rule.get("lowest", True) else max)(others, key=others.get)
+            return Judged(judged, subject, f"{period_name(subject)}: {show(judged.observed)}",
+                          f"{period_name(runner)}: {show(judged.claimed)}",
+                          {subject: values[subject], runner: values[runner]})
+        ranks = {r["key"]: r["rank_value"] for r in rows} if rows and "rank_value" in rows[0] else None
+        top, n = list(rule["top_keys"]), rule.get("next_n", 10)
+        judged = wording.ranked_sum_exceeds(values, top, next_n=n, ranks=ranks)
+        order = ranks or values
+        following = sorted((k for k in values if k not in top), key=lambda k: order[k], reverse=True)[:n]
+        ranked_by = f" by {rule['ranked_by']}" if rule.get("ranked_by") else ""
+        return Judged(judged, " and ".join(top), f"{' and '.join(top)} together: {show(judged.observed)}",
+                      f"the next {n}{ranked_by} combined ({', '.join(following[:3])}, …): {show(judged.claimed)}",
+                      {k: values[k] for k in [*top, *following]})
     if kind == "doses_from_mass":
-        return wording.doses_from_mass(rule["mass_kg"], rule["dose_mg"], rule["claimed_doses"], over=rule.get("over", True))
-    raise ValueError(f"rule kind {kind!r} has no judgement")
+        judged = wording.doses_from_mass(rule["mass_kg"], rule["dose_mg"], rule["claimed_doses"],
+                                         over=rule.get("over", True))
+        return Judged(judged, "the article's 258 kg", show(judged.observed), f"the claimed {show(judged.claimed)}", {})
+    row = rows[0] if len(rows) == 1 else {}
+    if kind == "stated_amount":
+        judged = wording.stated_amount(_single(rows, "observed"), rule["claimed"], tolerance=rule["tolerance"],
+                                       decimals=rule.get("decimals", 0), **_money(rule))
+    elif kind == "times_ratio":
+        judged = wording.times_ratio(_single(rows, "observed"), rule["claimed"], decimals=rule.get("decimals", 1))
+    elif kind == "more_than_multiple":
+        judged = wording.more_than_multiple(_single(rows, "a"), _single(rows, "b"), multiple=rule.get("multiple", 2.0))
+    elif kind == "over_bound":
+        judged = wording.over_bound(_single(rows, "observed"), rule["bound"], **_money(rule))
+    elif kind == "approximately":
+        judged = wording.approximately(_single(rows, "observed"), rule["claimed"],
+                                       significant_figures=rule.get("significant_figures", 1), **_money(rule))
+    elif kind == "nearly_percent":
+        judged = wording.nearly_percent(_single(rows, "observed"), rule["claimed"], band=rule.get("band", 5.0))
+    else:
+        raise ValueError(f"rule kind {kind!r} has no judgement")
+    subject = row.get("subject")
+    figures = dict(row["figures"]) if isinstance(row.get("figures"), dict) else {subject or "observed": judged.observed}
+    observed = f"{subject}: {show(judged.observed)}" if subject else show(judged.observed)
+    return Judged(judged, subject, observed, f"the claimed {show(judged.claimed)}", figures)
 
 
 # What the second figure of a sentence is, for rules where it is not the article's own number.
@@ -87,6 +217,7 @@ AGAINST = {"is_extreme": "the nearest other value", "ranked_sum_exceeds": "the s
 
 
 def figure_text(value: float | None, display: str | None = None) -> str:
+    """The one way a figure is printed: through the rule's display, else plain digits."""
     if value is None:
         return "?"
     if display:
@@ -96,19 +227,20 @@ def figure_text(value: float | None, display: str | None = None) -> str:
     return f"{value:,.4g}" if abs(value) < 10 else f"{value:,.1f}"
 
 
-def paste_sentence(claim: Claim, verdict: Verdict) -> str:
-    """One plain sentence for the editor: the figure, the claim, the rule's result and what the data supports."""
+def paste_sentence(verdict: Verdict) -> str:
+    """One plain sentence for the editor: the figure, whose it is, what it is compared with, and the result."""
+    reading = f" Reading {verdict.reading_label}." if verdict.reading_label else ""
     if verdict.verdict == "not_checkable":
         return f"Not checkable against the official data claimwatch holds: {verdict.explanation}"
     if verdict.verdict == "unknown":
-        return f"Cannot judge for {verdict.period} yet: {verdict.explanation}"
+        return f"Cannot judge for {verdict.period} yet: {verdict.explanation}.{reading}".replace("..", ".")
     sources = ", ".join(verdict.vintages) or "the article's own figures"
-    display = claim.rule.get("display")
-    against = AGAINST.get(claim.rule.get("kind"), "the claimed")
-    text = (f"For {verdict.period}, the data ({sources}) give {figure_text(verdict.observed, display)} against {against} "
-            f"{figure_text(verdict.claimed, display)} ({verdict.rule}): {verdict.verdict}.")
+    text = (f"For {verdict.period}, the data ({sources}) give {verdict.observed_text} against "
+            f"{verdict.compared_with} ({verdict.rule}): {verdict_words(verdict)}.{reading}")
     if verdict.verdict == "fails" and verdict.supported:
         text += f" The data support \u201c{verdict.supported}\u201d."
+    if verdict.record_broken:
+        text += f" Since then the record has been broken: {verdict.record_broken}."
     if verdict.explanation:
         text += f" Note: {verdict.explanation}."
     return text

@@ -156,10 +156,15 @@ def over_bound(observed: float, bound: float, *, prefix: str = "$", unit: str = 
     """Judge "over $4,000": holds when observed > bound strictly; exactly at the bound fails.
 
     margin is observed - bound. When the claim fails, supported is the observed rounded half-up to two
-    significant figures with thousands separators ("about $3,700").
+    significant figures, or more when two would round it up to the bound, so the wording never contradicts
+    the verdict ("about $3,700, not over $4,000"; $3,969 gives "about $3,970, not over $4,000").
     """
     obs, limit = _number(observed, "observed"), _number(bound, "bound")
-    supported = f"about {_format(_significant(obs, 2), prefix, unit)}"
+    figures = 2  # enough significant figures that the rounded amount stays on the observed side of the bound
+    while figures < 12 and obs <= limit < _significant(obs, figures) or (obs != limit and _significant(obs, figures) == limit):
+        figures += 1
+    rounded = _format(_significant(obs, figures), prefix, unit)
+    supported = f"about {rounded}, not over {_exact(limit, prefix, unit)}" if obs <= limit else f"about {rounded}"
     return _judgement(obs > limit, obs, limit, obs - limit, f"over {_exact(limit, prefix, unit)}", supported)
 
 
@@ -231,11 +236,13 @@ def is_extreme(values: dict, key: object, *, lowest: bool = True) -> Judgement:
     return _judgement(margin > 0, obs, best, margin, f"strictly the {word} of {len(values)} values", supported)
 
 
-def ranked_sum_exceeds(values: dict, top_keys: list, *, next_n: int = 10, noun: str = "partner") -> Judgement:
+def ranked_sum_exceeds(values: dict, top_keys: list, *, next_n: int = 10, noun: str = "partner",
+                       ranks: dict | None = None) -> Judgement:
     """Judge "A and B together more than the next 10 combined": holds when their sum beats the next `next_n`'s.
 
     "The next n" are the n largest values among the keys not in `top_keys` (ties at the cut leave the sum
-    unchanged); the comparison is strict. margin is the top sum minus the next-n sum. When the claim fails,
+    unchanged), or, with `ranks`, the n keys ranked highest by those (e.g. partners ranked by total trade,
+    summed by exports); the comparison is strict. margin is the top sum minus the next-n sum. When the claim fails,
     supported names the largest n below `next_n` for which it still holds ("more than the next 6 combined",
     "more than the next partner alone"), else "less than" (or "equal to") "the next partner alone".
     """
@@ -250,7 +257,11 @@ def ranked_sum_exceeds(values: dict, top_keys: list, *, next_n: int = 10, noun: 
     if next_n < 1:
         raise ValueError(f"next_n must be at least 1, got {next_n}")
     numbers = _values(values)
-    rest = sorted((number for key, number in numbers.items() if key not in top), reverse=True)
+    order = _values(ranks, "ranks") if ranks is not None else numbers
+    if ranks is not None and set(ranks) != set(values):
+        raise ValueError("ranks must rank exactly the keys of values")
+    ranked = sorted((key for key in numbers if key not in top), key=lambda k: order[k], reverse=True)
+    rest = [numbers[key] for key in ranked]
     if len(rest) < next_n:
         raise ValueError(f"only {len(rest)} keys besides the top ones exist; cannot take the next {next_n}")
     total = sum((numbers[key] for key in top), Decimal(0))

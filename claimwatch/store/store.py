@@ -62,12 +62,25 @@ class Store:
         self.close()
 
     def create_schema(self, tables: Iterable[TableSpec]) -> None:
-        """Create the tables in sql/tables and the _latest/_revisions views of each normalised table."""
-        for ddl in sorted((sql_dir() / "tables").glob("*.sql")) + sorted((sql_dir() / "views").glob("*.sql")):
-            self.con.execute(ddl.read_text())
-        for spec in tables:
-            self.con.execute(latest_view(spec))
-            self.con.execute(revisions_view(spec))
+        """Create the tables in sql/tables and the _latest/_revisions views of each normalised table.
+
+        A store written by an earlier version is migrated in the same transaction (claimwatch/store/migrate.py).
+        """
+        from claimwatch.store import migrate
+
+        self.con.execute("begin transaction")
+        try:
+            moved = migrate.before_schema(self.con)
+            for ddl in sorted((sql_dir() / "tables").glob("*.sql")) + sorted((sql_dir() / "views").glob("*.sql")):
+                self.con.execute(ddl.read_text())
+            migrate.after_schema(self.con, moved)
+            for spec in tables:
+                self.con.execute(latest_view(spec))
+                self.con.execute(revisions_view(spec))
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
 
     # ValidatorCache, for conditional HTTP requests
     def stored_copy(self, url: str) -> StoredCopy | None:

@@ -1,7 +1,7 @@
 -- exports_per_capita: U.S. goods exports per resident of Mexico, Canada and China by calendar year, with population from the World Bank (SP.POP.TOTL) and from the Census International Database; Census FT-900, https://data.worldbank.org/indicator/SP.POP.TOTL, https://www.census.gov/programs-surveys/international-programs/about/idb.html
 with partners as (
-    select * from (values ('2010', 'MEX', 'MX'), ('1220', 'CAN', 'CA'), ('5700', 'CHN', 'CN'))
-        as p(partner_code, iso3, genc)
+    select * from (values ('2010', 'Mexico', 'MEX', 'MX'), ('1220', 'Canada', 'CAN', 'CA'), ('5700', 'China', 'CHN', 'CN'))
+        as p(partner_code, partner_name, iso3, genc)
 ),
 exports as (
     select partner_code, year(month) as year, count(value_usd) as months, sum(value_usd) as exports_usd
@@ -19,6 +19,7 @@ population as (
 matched as (
     select
         p.partner_code,
+        p.partner_name,
         pop.population_source,
         pop.year,
         pop.population
@@ -26,6 +27,7 @@ matched as (
 )
 select
     e.partner_code,
+    m.partner_name,
     m.population_source,
     e.year,
     e.months,

@@ -1,0 +1,43 @@
+"""Bring a store written by an earlier claimwatch up to the current schema, in place and in one transaction."""
+
+from __future__ import annotations
+
+import duckdb
+
+# Columns added since a table was first released: (table, column, type) in the order they were added.
+ADDED_COLUMNS = (
+    ("claim_evaluations", "reading", "varchar not null default ''"),
+    ("claim_evaluations", "details", "json"),
+)
+# Tables whose primary key changed: rebuilt from sql/tables with the old rows copied ('' for a new key column).
+REKEYED = {"claim_notices": "reading"}
+
+
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """A table's columns in order; [] when it does not exist."""
+    return [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'main' and table_name = ?"
+        " order by ordinal_position", [table]).fetchall()]
+
+
+def before_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Set aside tables whose key changed, so the DDL creates them anew; return their names."""
+    moved = []
+    for table, key in REKEYED.items():
+        found = columns(con, table)
+        if found and key not in found:
+            con.execute(f"alter table {table} rename to {table}__old")
+            moved.append(table)
+    return moved
+
+
+def after_schema(con: duckdb.DuckDBPyConnection, moved: list[str]) -> None:
+    """Add the new columns, and copy the rows of the tables set aside into their new form."""
+    for table, column, kind in ADDED_COLUMNS:
+        if columns(con, table) and column not in columns(con, table):
+            con.execute(f"alter table {table} add column {column} {kind}")
+    for table in moved:
+        old = columns(con, f"{table}__old")
+        names = ", ".join(old)
+        con.execute(f"insert into {table} ({names}) select {names} from {table}__old")
+        con.execute(f"drop table {table}__old")
