@@ -15,43 +15,132 @@ from claimwatch.errors import ClaimwatchError
 from claimwatch.store import open_store
 
 
-STYLE_OF_VERDICT = {"holds": "green", "fails": "red", "unknown": "yellow", "not_checkable": "dim"}
-MARK_OF_VERDICT = {"holds": "✓ holds", "fails": "✗ fails", "unknown": "? unknown", "not_checkable": "– not checkable"}
+STYLE_OF_VERDICT = {"holds": "green", "holds_over_coverage": "cyan", "fails": "red", "unknown": "yellow",
+                    "not_checkable": "dim", "depends_on_reading": "magenta"}
 
 
-def verdict_cell(verdict: str) -> str:
-    """A verdict with a mark and a word, so it reads without colour."""
-    return f"[{STYLE_OF_VERDICT[verdict]}]{MARK_OF_VERDICT[verdict]}[/]"
+def verdict_cell(verdict: str, words: str | None = None) -> str:
+    """A verdict with a mark and its words (the window a record holds over), so it reads without colour."""
+    from claimwatch.alerts.compose import MARK, WORD
+
+    return f"[{STYLE_OF_VERDICT[verdict]}]{MARK[verdict]} {escape(words or WORD[verdict])}[/]"
 
 
 def figure_cell(v) -> str:
+    """The figure, whose it is, against what, and the wording the data support when it fails."""
     if v.observed is None:
-        return v.explanation
-    text = f"{v.observed:,.4g} vs {v.claimed:,.4g} (margin {v.margin:+,.3g})"
-    return text + (f"; data support “{v.supported}”" if v.supported else "")
+        return escape(v.explanation)
+    text = f"{v.observed_text} against {v.compared_with}"
+    if v.supported:
+        text += f"; data support “{v.supported}”"
+    if v.record_broken:
+        text += f"; record broken since: {v.record_broken}"
+    return escape(text)
+
+
+def verdict_json(article_id: str, v, claim_verdict: str) -> dict:
+    """One verdict as a JSON object (`claimwatch check --json`)."""
+    from claimwatch.claims.judge import verdict_words
+
+    return {
+        "article": article_id, "claim": v.claim_id, "reading": v.reading, "reading_label": v.reading_label or None,
+        "primary": v.primary, "mode": v.mode, "verdict": v.verdict, "verdict_text": verdict_words(v),
+        "claim_verdict": claim_verdict, "observed": v.observed, "observed_text": v.observed_text or None,
+        "claimed": v.claimed, "compared_with": v.compared_with, "margin": v.margin, "period": v.period,
+        "window": v.window, "record_broken": v.record_broken, "close_to_failing": v.close,
+        "supported": v.supported, "figures": v.figures, "vintages": list(v.vintages), "explanation": v.explanation,
+    }
 
 
 @app.command()
 def check(
     article: Annotated[Optional[str], typer.Option(help="Article id (claims/<id>.yaml); default: every catalog.")] = None,
     db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, one per verdict.")] = False,
+    fail_on: Annotated[Optional[str], typer.Option(help="'fails': exit 1 when the primary reading of any claim fails as stated.")] = None,
 ) -> None:
-    """Evaluate every claim against the store now, record the evaluations, and print the verdicts."""
+    """Evaluate every claim under every reading now, record the evaluations, and print the verdicts."""
+    import json
+
     from claimwatch.claims.catalog import load_catalogs
     from claimwatch.claims.history import check_catalog
+    from claimwatch.claims.judge import overall
 
+    if fail_on not in (None, "fails"):
+        raise typer.BadParameter(f"{fail_on!r}; expected 'fails'", param_hint="--fail-on")
     catalogs = [c for c in load_catalogs() if article in (None, c.article_id)]
     if not catalogs:
         raise ClaimwatchError(f"no catalog claims/{article}.yaml")
+    failing = []
     with open_store(config.db_path(db)) as store:
         for catalog in catalogs:
             verdicts = check_catalog(store.con, catalog)
-            table = Table(title=f"{catalog.article['title']} ({catalog.article_id})")
-            for column in ("claim", "mode", "verdict", "period", "figure vs claimed", "vintages"):
-                table.add_column(column, overflow="fold")
+            groups = {}
             for v in verdicts:
-                table.add_row(v.claim_id, v.mode, verdict_cell(v.verdict), v.period, figure_cell(v), ", ".join(v.vintages))
+                groups.setdefault((v.claim_id, v.mode), []).append(v)
+            failing += [v for v in verdicts if v.primary and v.mode == "as_stated" and v.verdict == "fails"]
+            if as_json:
+                for (_, _), group in groups.items():
+                    code, _ = overall(group)
+                    for v in group:
+                        typer.echo(json.dumps(verdict_json(catalog.article_id, v, code), ensure_ascii=False, default=str))
+                continue
+            table = Table(title=f"{catalog.article['title']} ({catalog.article_id})")
+            for column in ("claim", "mode", "reading", "verdict", "period", "figure against the claim", "vintages"):
+                table.add_column(column, overflow="fold")
+            for (claim_id, mode), group in groups.items():
+                code, words = overall(group)
+                if len(group) > 1:
+                    table.add_row(claim_id, mode, "[bold]all readings[/]", verdict_cell(code, words.split(":")[0]),
+                                  group[0].period, "", "")
+                for v in group:
+                    label = (v.reading_label + (" (primary)" if v.primary else "")) if v.reading else ""
+                    from claimwatch.claims.judge import verdict_words
+                    table.add_row("" if len(group) > 1 else claim_id, "" if len(group) > 1 else mode, escape(label),
+                                  verdict_cell(v.verdict, verdict_words(v)), v.period, figure_cell(v),
+                                  ", ".join(v.vintages))
             console.print(table)
+    if fail_on == "fails" and failing:
+        if not as_json:
+            console.print(f"{len(failing)} claim(s) fail as stated on their primary reading: "
+                          + ", ".join(sorted({v.claim_id for v in failing})))
+        raise typer.Exit(1)
+
+
+@app.command()
+def lint(
+    db: DbOption = None,
+    article: Annotated[Optional[str], typer.Option(help="Article id (claims/<id>.yaml); default: every catalog.")] = None,
+) -> None:
+    """Check every catalog: load it (every field), then dry-run every observe, latest and chart query (`limit 0`).
+
+    With an existing store (--db, $CLAIMWATCH_DB or the default), also check that each rule's subject and top keys
+    are keys of its indicator in the stated period. Exits 1 on any problem.
+    """
+    from claimwatch.claims.catalog import load_catalogs
+    from claimwatch.claims.lint import lint_catalog
+    from claimwatch.errors import CatalogError
+
+    path = config.db_path(db)
+    try:
+        catalogs = [c for c in load_catalogs() if article in (None, c.article_id)]
+    except CatalogError as exc:
+        console.print(f"[red]catalog error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(1)
+    found = []
+    for catalog in catalogs:
+        if path.exists():
+            with open_store(path, read_only=True) as store:
+                found += lint_catalog(catalog, store.con)
+        else:
+            found += lint_catalog(catalog)
+    for problem in found:
+        console.print(f"[red]✗[/] {escape(problem)}", soft_wrap=True)
+    checked = sum(len(c.claims) for c in catalogs)
+    keys = f"keys checked against {path}" if path.exists() else "no store: keys not checked"
+    console.print(f"{checked} claims in {len(catalogs)} catalog(s): {len(found)} problem(s) ({keys})")
+    if found:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -72,12 +161,15 @@ def history(
         for step in steps:
             record_verdicts(store.con, catalog.article_id, [step.verdict], step.release_id)
     console.print(f"[bold]{claim.id}[/]: {claim.sentence}", soft_wrap=True)
+    from claimwatch.claims.judge import verdict_words
+
     table = Table()
-    for column in ("as of release", "mode", "verdict", "period", "figure vs claimed", "what changed"):
+    for column in ("as of release", "mode", "reading", "verdict", "period", "figure against the claim", "what changed"):
         table.add_column(column, overflow="fold")
     for step in steps:
         v = step.verdict
-        table.add_row(step.release_id, v.mode, verdict_cell(v.verdict), v.period, figure_cell(v), step.change)
+        table.add_row(step.release_id, v.mode, escape(v.reading or ""), verdict_cell(v.verdict, verdict_words(v)),
+                      v.period, figure_cell(v), escape(step.change))
     console.print(table)
     if not steps:
         console.print("No published release of the claim's sources in the store (or the claim needs no data).")

@@ -161,9 +161,9 @@ def _reading_problems(entry: dict, known_sources: set[str]) -> list[str]:
     return found
 
 
-def _reading(entry: dict) -> Reading:
+def _reading(entry: dict, alone: bool) -> Reading:
     sources = entry.get("sources")
-    return Reading(entry.get("id"), entry.get("label", ""), bool(entry.get("primary", True)), entry.get("indicator"),
+    return Reading(entry.get("id"), entry.get("label", ""), bool(entry.get("primary", alone)), entry.get("indicator"),
                    entry.get("observe"), entry.get("rule") or {}, tuple(sources) if sources else None)
 
 
@@ -223,8 +223,8 @@ def _claim_problems(entry: dict, known_sources: set[str]) -> list[str]:
 
 
 def _claim(entry: dict, path: Path) -> Claim:
-    readings = (tuple(_reading(r) for r in entry["readings"]) if "readings" in entry else
-                (_reading({k: entry[k] for k in ("indicator", "observe", "rule", "sources") if k in entry}),)
+    readings = (tuple(_reading(r, False) for r in entry["readings"]) if "readings" in entry else
+                (_reading({k: entry[k] for k in ("indicator", "observe", "rule", "sources") if k in entry}, True),)
                 if not entry.get("not_checkable") else ())
     return Claim(entry["id"], entry["sentence"], entry["meaning"], readings, entry.get("primary_why"),
                  entry.get("as_stated") or {}, entry.get("latest") or None, entry.get("not_checkable"),

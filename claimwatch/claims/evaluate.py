@@ -29,7 +29,7 @@ def set_as_of(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
             con.execute(latest_view(spec, as_of))
 
 
-def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
+def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
     used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
     return dict_rows(con.execute(sql, used))
 
@@ -63,7 +63,7 @@ def _period(con: duckdb.DuckDBPyConnection, claim: Claim, mode: str) -> tuple[di
     if mode == "as_stated":
         params = dict(claim.as_stated)
         return params, params["label"]
-    rows = _query(con, claim.latest["query"], {})
+    rows = query_rows(con, claim.latest["query"], {})
     if not rows or any(v is None for v in rows[0].values()):
         return None
     params = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rows[0].items()}
@@ -95,7 +95,7 @@ def _record_broken(con, claim: Claim, reading: Reading, judged, rows: list[dict]
     subject = judged.subject
     stated = next(r for r in rows if r["key"] == subject)
     lowest = rule.get("lowest", True)
-    later = [r for r in _query(con, reading.observe, latest[0]) if r["period"] > stated["period"]
+    later = [r for r in query_rows(con, reading.observe, latest[0]) if r["period"] > stated["period"]
              and r["value"] is not None and (r["value"] < stated["value"] if lowest else r["value"] > stated["value"])]
     if not later:
         return None
@@ -105,7 +105,7 @@ def _record_broken(con, claim: Claim, reading: Reading, judged, rows: list[dict]
             f"{period_name(subject)} ({show(stated['value'])}) and is the new {'low' if lowest else 'high'}")
 
 
-def _catalog_problem(claim: Claim, reading: Reading, rows: list[dict], params: dict) -> str | None:
+def catalog_problem(claim: Claim, reading: Reading, rows: list[dict], params: dict) -> str | None:
     """A rule naming a key the indicator does not have (not a period awaiting data): a catalog error."""
     rule = reading.rule
     if not rows or rule["kind"] not in ("is_extreme", "ranked_sum_exceeds"):
@@ -133,7 +133,7 @@ def evaluate_reading(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Read
         return _unknown(base, "no complete period in the store yet")
     params, label = period
     base = replace(base, period=label, vintages=_vintages(con, reading))
-    rows = _query(con, reading.observe, params)
+    rows = query_rows(con, reading.observe, params)
     coverage = "; ".join(sorted({str(r["coverage"]) for r in rows if r.get("coverage")}))
     if reading.rule["kind"] == "missing_comparison":
         reason = f"{reading.rule['missing']} ({coverage})" if coverage else reading.rule["missing"]
@@ -142,7 +142,7 @@ def evaluate_reading(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Read
         return _unknown(base, f"missing data: nothing for {label} in the store")
     if not all(r.get("complete", True) for r in rows):
         return _unknown(base, f"period incomplete: {coverage or label}")
-    problem = _catalog_problem(claim, reading, rows, params)
+    problem = catalog_problem(claim, reading, rows, params)
     if problem:
         raise CatalogError(claim.catalog_path, [f"claim {claim.id}" + (f", reading {reading.id}" if reading.id else "")
                                                 + f": {problem}"])

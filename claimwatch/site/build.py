@@ -14,8 +14,9 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from claimwatch.alerts.compose import MODE, figure_line, verdict_text
-from claimwatch.claims.catalog import Catalog
+from claimwatch.alerts.compose import MARK, MODE, figure_line, verdict_text
+from claimwatch.claims.judge import verdict_words
+from claimwatch.claims.catalog import Catalog, indicator_sql
 from claimwatch.site.gather import claim_pages, source_pages
 from claimwatch.sources.base import period_text
 
@@ -32,7 +33,8 @@ def site_dir(explicit: str | Path | None = None, db: str | Path | None = None) -
 def _environment(site: Path) -> Environment:
     env = Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape())
     env.globals.update(
-        mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line,
+        mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, modename=MODE.get, sign=MARK.get,
+        words=verdict_words, sql=indicator_sql,
         through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
         docs=lambda r: _docs_link(r, site / "sources"),
     )
@@ -62,8 +64,8 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     env = _environment(out)
     common = {"article": catalog.article, "built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
               "store": store_name, "sources": sources}
-    verdicts = [v.verdict for p in pages for v in p.verdicts]
-    counts = [(w, verdicts.count(w)) for w in ("holds", "fails", "unknown", "not_checkable") if verdicts.count(w)]
+    verdicts = [code for p in pages for _, code, _, _ in p.modes]
+    counts = [(w, verdicts.count(w)) for w in MARK if w and verdicts.count(w)]
     (staging / "index.html").write_text(env.get_template("index.html").render(root="", pages=pages, counts=counts, **common))
     for page in pages:
         if page.chart:

@@ -10,7 +10,7 @@ from claimwatch.charts import claim_chart_png
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
 from claimwatch.claims.evaluate import evaluate_catalog
 from claimwatch.claims.history import Step, claim_history
-from claimwatch.claims.judge import Verdict
+from claimwatch.claims.judge import Verdict, overall
 from claimwatch.sources import SOURCE_CLASSES
 from claimwatch.store.store import dict_rows as _dicts, release_files
 
@@ -27,14 +27,25 @@ class ClaimPage:
     data_through: str = ""
 
     @property
+    def modes(self) -> list[tuple[str, str, str, list[Verdict]]]:
+        """Each mode, as stated first: its overall verdict over the readings, in words, and every reading's verdict."""
+        found = []
+        for mode in ("as_stated", "latest"):
+            own = [v for v in self.verdicts if v.mode == mode]
+            if own:
+                found.append((mode, *overall(own), own))
+        return found
+
+    @property
     def turns(self) -> set[int]:
-        """Indices of history steps where the verdict in that mode started or stopped holding (or first appeared)."""
-        last: dict[str, str] = {}
+        """Indices of history steps where a reading's verdict in a mode changed (or first appeared)."""
+        last: dict[tuple, str] = {}
         found = set()
         for i, step in enumerate(self.history):
-            if last.get(step.verdict.mode) != step.verdict.verdict:
+            key = (step.verdict.reading, step.verdict.mode)
+            if last.get(key) != step.verdict.verdict:
                 found.add(i)
-            last[step.verdict.mode] = step.verdict.verdict
+            last[key] = step.verdict.verdict
         return found
 
     @property
