@@ -111,29 +111,31 @@ def check(
 def lint(
     db: DbOption = None,
     article: Annotated[Optional[str], typer.Option(help="Article id (claims/<id>.yaml); default: every catalog.")] = None,
+    catalog: Annotated[Optional[list[Path]], typer.Option(help="Lint this catalog file instead (repeatable).")] = None,
 ) -> None:
     """Check every catalog: load it (every field), then dry-run every observe, latest and chart query (`limit 0`).
 
     With an existing store (--db, $CLAIMWATCH_DB or the default), also check that each rule's subject and top keys
     are keys of its indicator in the stated period. Exits 1 on any problem.
     """
-    from claimwatch.claims.catalog import load_catalogs
+    from claimwatch.claims.catalog import load_catalog, load_catalogs
     from claimwatch.claims.lint import lint_catalog
     from claimwatch.errors import CatalogError
 
     path = config.db_path(db)
     try:
-        catalogs = [c for c in load_catalogs() if article in (None, c.article_id)]
+        catalogs = ([load_catalog(p) for p in catalog] if catalog else
+                    [c for c in load_catalogs() if article in (None, c.article_id)])
     except CatalogError as exc:
         console.print(f"[red]catalog error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1)
     found = []
-    for catalog in catalogs:
+    for each in catalogs:
         if path.exists():
             with open_store(path, read_only=True) as store:
-                found += lint_catalog(catalog, store.con)
+                found += lint_catalog(each, store.con)
         else:
-            found += lint_catalog(catalog)
+            found += lint_catalog(each)
     for problem in found:
         console.print(f"[red]✗[/] {escape(problem)}", soft_wrap=True)
     checked = sum(len(c.claims) for c in catalogs)

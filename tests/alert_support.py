@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from claimwatch.alerts import compose
-from claimwatch.alerts.collect import source_files
+from claimwatch.alerts.collect import _verdict_change, source_files
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.settings import SlackSettings
 from claimwatch.claims.catalog import load_catalogs
@@ -20,21 +20,28 @@ def catalog():
 
 
 def real_change(con, claim_id: str, mode: str):
-    """The first change of verdict in the claim's history on the recorded store: (before, after, why)."""
-    steps = [s for s in claim_history(con, catalog().claim(claim_id)) if s.verdict.mode == mode]
+    """The first change of verdict (primary reading) in the claim's history on the recorded store.
+
+    Returns (before, after, why, every verdict of the claim as of that release).
+    """
+    history = claim_history(con, catalog().claim(claim_id))
+    steps = [s for s in history if s.verdict.mode == mode and s.verdict.primary]
     for before, after in zip(steps, steps[1:]):
         if before.verdict.verdict != after.verdict.verdict:
-            return before.verdict, after.verdict, after.change
+            current = [s.verdict for s in history if s.release_id == after.release_id]
+            return before.verdict, after.verdict, after.change, current
     raise AssertionError(f"{claim_id} ({mode}) never changes verdict in the recorded vintages")
 
 
 def claim_change_alert(con, claim_id: str, mode: str, key: str, chart: bytes | None = None, flip: bool = False):
     """A claim alert for a real change (or the same change undone, with `flip`)."""
-    before, after, why = real_change(con, claim_id, mode)
+    before, after, why, current = real_change(con, claim_id, mode)
     if flip:
         before, after, why = after, before, f"back to {before.verdict}"
+        current = [after if (v.reading, v.mode) == (after.reading, after.mode) else v for v in current]
     cat = catalog()
-    return compose.claim_alert(key, cat.article, cat.claim(claim_id), before, after, why,
+    event = compose.ClaimEvent(_verdict_change(before, after), before, after, why)
+    return compose.claim_alert(key, cat.article, cat.claim(claim_id), [event], current,
                                source_files(con, after.vintages), chart)
 
 

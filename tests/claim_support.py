@@ -40,3 +40,19 @@ def cbp_monthly_totals(csv_path: Path) -> dict[tuple[int, int], int]:
             year = fiscal_year - 1 if month >= 10 else fiscal_year
             totals[year, month] += int(r["Encounter Count"].replace(",", ""))
     return dict(totals)
+
+
+def census_trade_by_partner(xlsx: Path, year: int) -> dict[str, dict]:
+    """{CTYNAME: {code, exports, imports, total}} in $ millions for one year of a country.xlsx, countries only."""
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    rows = book.worksheets[0].iter_rows(values_only=True)
+    header = list(next(rows))
+    exports = [header.index(f"E{m}") for m in MONTHS]
+    imports = [header.index(f"I{m}") for m in MONTHS]
+    out = {}
+    for row in rows:
+        if str(row[0]) == str(year) and int(row[1]) >= 1000:
+            e, i = (sum(float(row[c] or 0) for c in cols) for cols in (exports, imports))
+            out[row[2]] = {"code": str(row[1]), "exports": e, "imports": i, "total": e + i}
+    book.close()
+    return out

@@ -12,6 +12,7 @@ from claimwatch.alerts.collect import problem_alerts, source_files
 from claimwatch.alerts.deliver import deliver
 from claimwatch.alerts.release_calendar import latest_data_through, load_calendar, overdue
 from claimwatch.claims.evaluate import evaluate_catalog
+from claimwatch.claims.judge import overall
 from claimwatch.ingest import Outcome
 
 
@@ -43,12 +44,14 @@ def test_claim_change_message(built_con, slack_server, tmp_path):
     message = delivered(slack_server, tmp_path, alert)
     text, blocks = message["text"], mrkdwn(message)
     claim = catalog().claim("lowest_illegal_crossings_30_years")
-    assert message["blocks"][0]["text"]["text"] == "✗ Claim no longer holds: lowest_illegal_crossings_30_years (latest period)"
+    assert message["blocks"][0]["text"]["text"].startswith(
+        "↻ Update: lowest_illegal_crossings_30_years: newest period (August 2025) fails; the article's figure still "
+        "holds, no correction needed")
     assert claim.sentence in text and "Op-ed on U.S.-Mexico trade and border security" in text
-    assert "Verdict (latest period, August 2025): ✓ holds → ✗ fails" in text
-    assert "Why it changed: new period: November 2024 -> August 2025" in text
-    assert "Figure: 6,321 encounters against the nearest other value 4,596 encounters (margin -1,725)" in text
-    assert "The data support: “3rd lowest”" in text and "Paste-ready: For August 2025" in text
+    assert "latest period: ✓ holds → ✗ fails; new period: November 2024 -> August 2025" in text
+    assert "✗ Latest period (August 2025): fails\n    August 2025: 6,321 encounters against July 2025: 4,596 encounters (margin -1,725)" in text
+    assert text.index("As stated (June 2025") < text.index("Latest period (August 2025)")  # as stated first
+    assert "Paste-ready: For June 2025" in text  # the sentence as published, judged on its own period
     assert "/cbp_southwest_land_border_encounters/sbo-encounters-fy22-fy25-aug.csv|sbo-encounters-fy22-fy25-aug.csv>" in blocks
 
 
@@ -58,13 +61,19 @@ def test_digest_message(built_con, slack_server, tmp_path):
     alert = compose.digest_alert("digest:m", cat.article, {c.id: c for c in cat.claims}, verdicts)
     message = delivered(slack_server, tmp_path, alert)
     assert message["blocks"][0]["text"]["text"] == "claimwatch is now watching: Op-ed on U.S.-Mexico trade and border security"
-    counts = {w: sum(v.verdict == w for v in verdicts) for w in ("holds", "fails", "unknown", "not_checkable")}
-    assert (f"29 verdicts on 18 claims: {counts['holds']} holds, {counts['fails']} fails, {counts['unknown']} unknown, "
-            f"{counts['not_checkable']} not checkable") in message["text"]
+    groups = {(v.claim_id, v.mode) for v in verdicts}
+    codes = [overall([v for v in verdicts if (v.claim_id, v.mode) == g])[0] for g in groups]
+    assert f"{len(groups)} verdicts on {len(cat.claims)} claims: {codes.count('holds')} holds, " in message["text"]
+    assert f"{codes.count('depends_on_reading')} depends on the reading" in message["text"]
     for v in verdicts:
         assert f"*{v.claim_id}*" in mrkdwn(message)
-    assert "✗ fails · mexico_largest_buyer (as stated, calendar 2024): $334.0 billion against the nearest other value $349.4 billion" in message["text"]
-    assert "✓ holds · mexico_exports_2024 (as stated, calendar 2024): $334.0 billion against claimed $335.0 billion" in message["text"]
+    buyer = message["text"].split("mexico_largest_buyer:\n")[1]
+    assert buyer.startswith("  ⇄ As stated (calendar 2024): depends on the reading: fails by U.S. goods exports")
+    assert ("    ✗ by U.S. goods exports (what Mexico buys) (primary): fails; Mexico: $334.0 billion against Canada: "
+            "$349.4 billion (margin -15.3)") in buyer
+    assert "    ✓ by total trade (exports + imports), as Census ranks its top trading partners: holds; Mexico: $839.9 billion" in buyer
+    assert ("mexico_exports_2024:\n  ✓ As stated (calendar 2024): holds\n    exports to Mexico: $334.0 billion against "
+            "the claimed $335.0 billion") in message["text"]
 
 
 @pytest.mark.parametrize("status,kind,phrase", [
@@ -109,14 +118,27 @@ def test_sources_link_to_the_stored_urls(built_con):
     assert [(f.file_name, f.url.startswith("file://")) for f in files] == [("country.xlsx", True)]
 
 
-def test_the_title_says_whether_a_claim_stopped_holding_or_was_first_judged():
+def test_the_title_leads_with_the_consequence():
+    from claimwatch.alerts.collect import _verdict_change
     from claimwatch.claims.judge import Verdict
 
     cat = catalog()
-    claim = cat.claim("mexico_largest_buyer")
-    after = Verdict(claim.id, "as_stated", "fails", "calendar 2024", 334.0, 349.4, -15.3)
-    titles = [compose.claim_alert("k", cat.article, claim, before, after, "why", []).title
-              for before in (None, Verdict(claim.id, "as_stated", "unknown", "calendar 2024"),
-                             Verdict(claim.id, "as_stated", "holds", "calendar 2024", 350.0, 349.4, 0.6))]
-    assert titles == ["✗ Claim fails: mexico_largest_buyer (as stated)"] * 2 + [
-        "✗ Claim no longer holds: mexico_largest_buyer (as stated)"]
+    claim = cat.claim("mexico_exports_2024")
+    fails = Verdict(claim.id, "as_stated", "fails", "calendar 2024", 300.0, 335.0, -31.65, primary=True)
+    holds = Verdict(claim.id, "as_stated", "holds", "calendar 2024", 334.0, 335.0, 2.39, primary=True)
+    latest = Verdict(claim.id, "latest", "fails", "calendar 2025", 301.0, 335.0, -30.6)
+
+    def title(before, after, current):
+        event = compose.ClaimEvent(_verdict_change(before, after), before, after, "why")
+        return compose.claim_alert("k", cat.article, claim, [event], current, []).title
+
+    unknown = Verdict(claim.id, "as_stated", "unknown", "calendar 2024")
+    assert title(None, fails, [fails]) == title(unknown, fails, [fails]) == \
+        "✗ Correction needed: mexico_exports_2024 fails as published"
+    assert title(holds, fails, [fails]) == "✗ Correction needed: mexico_exports_2024 no longer holds as published"
+    assert title(fails, holds, [holds]) == "✓ Correction withdrawn: mexico_exports_2024 holds as published again"
+    assert title(unknown, holds, [holds]) == "✓ Checked: mexico_exports_2024 holds as published"
+    previous = Verdict(claim.id, "latest", "holds", "calendar 2024", 334.0, 335.0, 2.39)
+    assert title(previous, latest, [holds, latest]) == (
+        "↻ Update: mexico_exports_2024: newest period (calendar 2025) fails; the article's figure still holds, "
+        "no correction needed")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bad_input_support import with_field
-from claimwatch.alerts.collect import collect_alerts, transitions
+from claimwatch.alerts.collect import claim_events, collect_alerts
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.claims.catalog import load_catalog, load_catalogs
 from claimwatch.claims.judge import Verdict
@@ -22,21 +22,35 @@ from claimwatch.store import open_store
 SBO = "cbp_southwest_land_border_encounters"
 
 
-def v(claim_id: str, verdict: str, mode: str = "as_stated", period: str = "2024", observed: float | None = 1.0):
-    return Verdict(claim_id, mode, verdict, period, observed)
+def v(claim_id: str, verdict: str, mode: str = "as_stated", period: str = "2024", observed: float | None = 1.0, **kw):
+    return Verdict(claim_id, mode, verdict, period, observed, **kw)
 
 
-def test_transitions_only_where_the_verdict_differs_from_what_was_told():
-    told = {("a", "as_stated"): (v("a", "holds"), 3), ("b", "as_stated"): (v("b", "fails"), 4),
-            ("c", "latest"): (v("c", "unknown", "latest", observed=None), 5)}
-    current = [v("a", "holds", observed=2.0), v("b", "holds", observed=2.0),
-               v("c", "fails", "latest", period="2025"), v("d", "holds")]
-    changed = {t.after.claim_id: t for t in transitions(told, current)}
-    assert set(changed) == {"b", "c", "d"}  # a: same verdict, a new figure alone does not alert
-    assert (changed["b"].before.verdict, changed["b"].previous_alert_id) == ("fails", 4)
-    assert changed["b"].why == "revision of 2024: 1 -> 2"
-    assert changed["c"].why == "data now available for 2025 ()"
-    assert changed["d"].before is None and changed["d"].why == "first evaluation"
+def test_events_say_correction_update_revision_and_close_to_failing():
+    (catalog,) = load_catalogs()
+    claim = catalog.claim("mexico_exports_2024")
+    told = {("mexico_exports_2024", None, "as_stated"): (v(claim.id, "holds", figures={"exports to Mexico": 334.0}), 3),
+            ("mexico_exports_2024", None, "latest"): (v(claim.id, "holds", "latest"), 4)}
+    same = [v(claim.id, "holds", figures={"exports to Mexico": 334.0}), v(claim.id, "holds", "latest")]
+    assert claim_events(claim, told, same) == []  # nothing new: nothing to say
+    revised = [v(claim.id, "holds", figures={"exports to Mexico": 334.1}), v(claim.id, "holds", "latest")]
+    ((event, alert_id),) = claim_events(claim, told, revised)
+    assert (event.kind, alert_id) == ("revision", 3)
+    assert event.why == "revision of 2024: exports to Mexico revised from $334,000.0M to $334,100.0M"
+    latest = [v(claim.id, "holds", figures={"exports to Mexico": 334.0}), v(claim.id, "fails", "latest", "2025")]
+    ((event, alert_id),) = claim_events(claim, told, latest)
+    assert (event.kind, alert_id, event.why) == ("update", 4, "new period: 2024 -> 2025")  # never a correction
+    stated = [v(claim.id, "fails", figures={"exports to Mexico": 300.0}), v(claim.id, "holds", "latest")]
+    ((event, _),) = claim_events(claim, told, stated)
+    assert event.kind == "correction" and event.before.verdict == "holds"
+    close = [v(claim.id, "holds", figures={"exports to Mexico": 334.0}, close=True), v(claim.id, "holds", "latest")]
+    ((event, _),) = claim_events(claim, told, close)
+    assert event.kind == "close_to_failing"
+    first = claim_events(claim, {}, same)
+    assert [(e.kind, e.before, e.why) for e, _ in first] == [("checked", None, "first evaluation"),
+                                                             ("update", None, "first evaluation")]
+    unfailing = claim_events(claim, {**told, ("mexico_exports_2024", None, "as_stated"): (v(claim.id, "fails"), 5)}, same)
+    assert [(e.kind, a) for e, a in unfailing] == [("correction", 5)]  # a correction withdrawn is a correction too
 
 
 @pytest.fixture
@@ -65,14 +79,17 @@ def test_first_run_sends_one_digest_then_nothing_until_a_verdict_changes(sbo_sto
     outbox = Outbox(sbo_store.con)
     digest = outbox.get(alert_id)
     verdicts = first.verdicts["us_mexico_trade_oped_2025"]
-    assert digest["kind"] == "digest" and len(verdicts) == 29
+    expected = sum(max(1, len(c.readings)) * (2 if c.latest else 1) for c in catalogs[0].claims)
+    assert digest["kind"] == "digest" and len(verdicts) == expected == 47
     for verdict in verdicts:
-        assert f"{verdict.claim_id} (" in digest["text"]
-    assert "✓ holds · lowest_illegal_crossings_30_years (as stated" in digest["text"]
+        assert f"{verdict.claim_id}:" in digest["text"]
+    crossings = digest["text"].split("lowest_illegal_crossings_30_years:")[1]
+    assert crossings.splitlines()[1].startswith("  ◐ As stated (June 2025 (the month the article cites)): holds over the")
+    assert "(claim: 30 years)" in crossings.splitlines()[1]
     told = outbox.notices("us_mexico_trade_oped_2025")
-    assert {k: t[0].verdict for k, t in told.items()} == {(x.claim_id, x.mode): x.verdict for x in verdicts}
+    assert {k: t[0] for k, t in told.items()} == {(x.claim_id, x.reading, x.mode): x for x in verdicts}
     second = collect_alerts(sbo_store.con, catalogs, charts=False)
-    assert second.new_alerts == [] and len(second.verdicts["us_mexico_trade_oped_2025"]) == 29
+    assert second.new_alerts == [] and len(second.verdicts["us_mexico_trade_oped_2025"]) == expected
 
 
 def test_a_quarantined_release_alerts_with_the_failed_expectation_and_the_last_good_data(sbo_store, shared_data, tmp_path):
@@ -137,3 +154,52 @@ def test_a_failure_while_collecting_leaves_the_store_as_it_was(sbo_store, tmp_pa
     with pytest.raises(duckdb.Error):  # the first catalog's evaluations were written before the failure
         collect_alerts(sbo_store.con, [*load_catalogs(), load_catalog(broken)], charts=False)
     assert counts(sbo_store.con) == before
+
+
+CENSUS = "census_trade_country_xlsx"
+REVISED = ("release-2020-10_data-through-2020-08", "release-2023-03_data-through-2023-01")
+
+
+def stated_2019(tmp_path) -> list:
+    """The article's trade claims, as if written about 2019: a year Census revised between the two vintages."""
+    doc = yaml.safe_load(load_catalogs()[0].path.read_text())
+    doc["article"]["id"] = "trade_2019"
+    claims = [c for c in doc["claims"] if c["id"] in ("mexico_exports_2024", "mexico_largest_buyer")]
+    for claim in claims:
+        claim["as_stated"] = {"year": 2019, "label": "calendar 2019"}
+        claim["latest"] = False  # only the stated year: its revisions are the news here
+    claims[0]["rule"]["claimed"] = 257
+    path = tmp_path / "claims" / "trade_2019.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    return [load_catalog(path)]
+
+
+def test_a_revision_of_the_stated_figure_is_news_though_the_verdict_stays(shared_data, tmp_path):
+    from claim_support import census_trade_by_partner
+
+    old, new = (census_trade_by_partner(shared_data / CENSUS / r / "country.xlsx", 2019) for r in REVISED)
+    assert round(old["Mexico"]["exports"], 1) == 256_570.2 and round(new["Mexico"]["exports"], 1) == 256_676.5
+    catalogs = stated_2019(tmp_path)
+    folder = tmp_path / "releases" / CENSUS
+    folder.mkdir(parents=True)
+    with open_store(tmp_path / "c.duckdb") as store:
+        for release in REVISED:
+            os.symlink(shared_data / CENSUS / release, folder / release)
+            (outcome,) = [o for o in ingest_recorded(store, tmp_path / "releases", all_sources().values())
+                          if o.status != "unchanged"]
+            assert outcome.status == "published"
+            collected = collect_alerts(store.con, catalogs, [outcome], charts=False)
+        alerts = {a["claim_id"]: a for a in (Outbox(store.con).get(i) for i in collected.new_alerts)}
+    exports = alerts["mexico_exports_2024"]
+    assert exports["kind"] == "revision"
+    assert exports["title"].startswith("✎ Revised: mexico_exports_2024") and "verdict unchanged (holds)" in exports["title"]
+    assert (f"revision of calendar 2019: exports to Mexico revised from ${old['Mexico']['exports']:,.1f}M to "
+            f"${new['Mexico']['exports']:,.1f}M") in exports["text"]
+    assert "$256,570.2M to $256,676.5M" in exports["text"]  # at the unit Census publishes, not "256.6 -> 256.7"
+    buyer = alerts["mexico_largest_buyer"]
+    moved = [n for n in ("Mexico", "Canada") if round(old[n]["exports"], 1) != round(new[n]["exports"], 1)]
+    assert buyer["kind"] == "revision" and moved
+    for name in moved:  # each figure that moved is named, with its old and new value
+        assert (f"{name} revised from ${old[name]['exports']:,.1f}M to ${new[name]['exports']:,.1f}M"
+                in buyer["text"]), buyer["text"]

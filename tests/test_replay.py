@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from claimwatch.alerts.collect import claim_events
+from claimwatch.alerts.compose import CONSEQUENCE_ORDER
 from claimwatch.alerts.notify import replay_recorded
+from claimwatch.alerts.outbox import Outbox
 from claimwatch.claims.catalog import load_catalogs
+from claimwatch.claims.evaluate import modes
 from claimwatch.claims.history import claim_history, claim_sources
+from claimwatch.claims.judge import Verdict
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
@@ -21,16 +26,30 @@ def replayed(shared_data, tmp_path_factory):
 
 
 def claim_alerts(con) -> dict[int, tuple]:
-    """alert id -> (claim, mode, old verdict, new verdict), read from the idempotency keys."""
-    rows = con.execute("select alert_id, idempotency_key from alerts where kind = 'claim_change'").fetchall()
-    parsed = {}
-    for alert_id, key in rows:
-        head, _, change = key.rpartition(":")
-        _, _, path = head.rpartition("claim:")
-        _, claim_id, mode = path.split(":")[0].split("/")
-        old, new = change.split("->")
-        parsed[alert_id] = (claim_id, mode, old, new)
-    return parsed
+    """alert id -> (claim, kind) of every claim alert."""
+    rows = con.execute("select alert_id, claim_id, kind from alerts where claim_id is not null").fetchall()
+    return {alert_id: (claim_id, kind) for alert_id, claim_id, kind in rows}
+
+
+def expected_from_history(con, claim, first_release: str) -> set[tuple]:
+    """(release, claim, kind) of every alert the claim's history over the stored vintages calls for."""
+    history = claim_history(con, claim)
+    releases = list(dict.fromkeys(s.release_id for s in history))
+    if releases and releases[0] == first_release:  # the digest told the first evaluation
+        told = {(s.verdict.claim_id, s.verdict.reading, s.verdict.mode): (s.verdict, 1)
+                for s in history if s.release_id == first_release}
+        releases = releases[1:]
+    else:  # the digest told what could be said without the claim's data: unknown
+        told = {(claim.id, r.id, m): (Verdict(claim.id, m, "unknown", ""), 1) for r in claim.readings for m in modes(claim)}
+    expected = set()
+    for release in releases:
+        current = [s.verdict for s in history if s.release_id == release]
+        events = claim_events(claim, told, current)
+        if events:
+            kind = min((e.kind for e, _ in events), key=CONSEQUENCE_ORDER.index)
+            expected.add((release, claim.id, kind))
+            told = {(v.claim_id, v.reading, v.mode): (v, 1) for v in current}
+    return expected
 
 
 def test_replay_alerts_are_exactly_the_changes_in_the_claims_histories(replayed):
@@ -46,26 +65,40 @@ def test_replay_alerts_are_exactly_the_changes_in_the_claims_histories(replayed)
         assert len(actual) == len(alerts)  # every claim alert belongs to one replay step
         expected = set()
         for claim in catalog.claims:
-            history = claim_history(store.con, claim)
-            for mode in ("as_stated", "latest"):
-                mode_steps = [s for s in history if s.verdict.mode == mode]
-                if not mode_steps:
-                    continue
-                # what the digest told: the claim's first verdict if the first release was one of its sources,
-                # otherwise the verdict without data, which for a claim that needs data is unknown
-                if mode_steps[0].release_id == order[0]:
-                    told = mode_steps[0].verdict.verdict
-                else:
-                    told = "unknown"
-                    assert f"? unknown · {claim.id} (" in digest[0][1]
-                for step in mode_steps:
-                    if step.verdict.verdict != told:
-                        expected.add((step.release_id, claim.id, mode, told, step.verdict.verdict))
-                        told = step.verdict.verdict
+            expected |= expected_from_history(store.con, claim, order[0])
     assert actual == expected
-    assert len(expected) >= 10  # the recorded vintages move many claims (unknown -> holds/fails, holds -> fails)
-    assert ("cbp_southwest_encounters/fy22-fy25-aug@644a7051", "lowest_illegal_crossings_30_years", "latest",
-            "holds", "fails") in actual
+    assert len(expected) >= 10  # the recorded vintages move many claims
+    kinds = {kind for _, _, kind in actual}
+    assert {"correction", "update", "revision"} <= kinds
+
+
+def test_a_latest_only_change_is_an_update_and_never_a_correction(replayed):
+    path, steps = replayed
+    aug = next(s for s in steps if s.outcome.release_id.startswith("cbp_southwest_encounters/fy22-fy25-aug@"))
+    with open_store(path, read_only=True) as store:
+        outbox = Outbox(store.con)
+        (alert,) = [a for a in map(outbox.get, aug.alert_ids) if a["claim_id"] == "lowest_illegal_crossings_30_years"]
+    assert alert["kind"] == "update"
+    assert alert["title"].startswith("↻ Update: lowest_illegal_crossings_30_years: newest period (August 2025) fails;")
+    assert alert["title"].endswith("the article's figure still holds, no correction needed")
+    assert "no longer holds" not in alert["title"] and "Correction" not in alert["title"]
+    lines = alert["text"].splitlines()
+    stated = next(i for i, line in enumerate(lines) if "As stated (June 2025" in line)
+    latest = next(i for i, line in enumerate(lines) if "Latest period (August 2025)" in line)
+    assert stated < latest  # both modes, the as-stated one first
+    assert "holds over the" in lines[stated] and "(claim: 30 years)" in lines[stated]
+    assert "latest period: ✓ holds → ✗ fails; new period: " in alert["text"]
+
+
+def test_a_broken_record_is_an_update_naming_the_new_record(replayed):
+    path, steps = replayed
+    with open_store(path, read_only=True) as store:
+        outbox = Outbox(store.con)
+        alerts = [outbox.get(a) for s in steps for a in s.alert_ids]
+    record = [a for a in alerts if a["claim_id"] == "june_2025_lowest_nationwide_encounters" and "record broken" in a["text"]]
+    assert record, "July 2025 went below June 2025 but no alert said so"
+    first = record[0]
+    assert first["kind"] == "update" and first["title"].startswith("↻ Update: june_2025_lowest_nationwide_encounters: record broken (July 2025 (24,589 encounters) went below June 2025 (25,185 encounters)")
 
 
 def test_claims_without_sources_never_alert_after_the_digest(replayed):

@@ -34,7 +34,8 @@ PROBLEMS = ("quarantined", "rejected", "failed")
 def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimEvent, int]]:
     """What the newsroom has not been told about one claim, each with the alert that last told that reading.
 
-    - as-stated verdict changed: a correction; latest verdict changed: an update (never a correction);
+    - as-stated verdict now fails, or no longer fails: a correction; first judged and holding: checked;
+    - latest verdict changed: an update (never a correction);
     - a record as stated beaten by a later period: an update naming the new record;
     - the stated period's figures revised, verdict unchanged: a revision notice, naming each figure that moved;
     - a holding claim moved within its catalog-set share of the threshold: close to failing.
@@ -45,7 +46,7 @@ def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimE
         rule = claim.reading(v.reading).rule if v.reading or claim.readings else {}
         why = describe_change(before, v, rule)
         if before is None or before.verdict != v.verdict:
-            found.append((ClaimEvent("correction" if v.mode == "as_stated" else "update", before, v, why), alert_id))
+            found.append((ClaimEvent(_verdict_change(before, v), before, v, why), alert_id))
             continue
         if v.record_broken and v.record_broken != before.record_broken:
             found.append((ClaimEvent("update", before, v, f"record broken: {v.record_broken}"), alert_id))
@@ -54,9 +55,17 @@ def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimE
             found.append((ClaimEvent("revision", before, v, why), alert_id))
         if v.close and not before.close:
             found.append((ClaimEvent("close_to_failing", before, v,
-                                     f"margin {v.margin:+,.4g} is within {rule.get('close_share'):.1%} of "
-                                     f"{v.claimed:,.4g}"), alert_id))
+                                     f"{v.observed_text or v.observed} is within {rule.get('close_share', 0):.1%} of "
+                                     f"the threshold ({v.compared_with})"), alert_id))
     return found
+
+
+def _verdict_change(before: Verdict | None, after: Verdict) -> str:
+    """A correction when the claim as published fails (or stops failing); an update for the latest period; checked
+    when the stated period is judged for the first time and holds, or can no longer be judged."""
+    if after.mode != "as_stated":
+        return "update"
+    return "correction" if "fails" in (after.verdict, before.verdict if before else None) else "checked"
 
 
 def _event_key(article_id: str, claim_id: str, events: list[tuple[ClaimEvent, int]]) -> str:

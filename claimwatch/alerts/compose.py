@@ -100,13 +100,13 @@ def _sources_text(files: list[SourceFile], mrkdwn: bool) -> str:
 class ClaimEvent:
     """Something the newsroom must hear about one reading of a claim in one mode."""
 
-    kind: str  # correction (as-stated verdict) | update (latest verdict, broken record) | revision | close_to_failing
+    kind: str  # correction | update (latest verdict, broken record) | revision | close_to_failing | checked
     before: Verdict | None
     after: Verdict
     why: str
 
 
-CONSEQUENCE_ORDER = ("correction", "update", "revision", "close_to_failing")
+CONSEQUENCE_ORDER = ("correction", "update", "revision", "close_to_failing", "checked")
 
 
 def claim_state_lines(claim: Claim, current: list[Verdict]) -> list[str]:
@@ -130,19 +130,25 @@ def claim_state_lines(claim: Claim, current: list[Verdict]) -> list[str]:
 
 
 def _title(claim: Claim, kind: str, events: list[ClaimEvent], current: list[Verdict]) -> str:
+    """The headline: the consequence for the article first."""
     stated = [v for v in current if v.mode == "as_stated"]
     code, _ = overall(stated) if stated else (None, "")
+    primary = next((v for v in stated if v.primary), None)
     if kind == "correction":
         olds = {e.before.verdict for e in events if e.kind == "correction" and e.before}
-        if code in ("fails", "depends_on_reading"):
+        if primary and primary.verdict == "fails":
             verb = "no longer holds" if olds & {"holds", "holds_over_coverage"} else "fails"
-            what = "on one reading" if code == "depends_on_reading" else "as published"
-            return f"{MARK[code]} Correction needed: {claim.id} {verb} {what}"
+            other = " (other readings differ)" if code == "depends_on_reading" else ""
+            return f"✗ Correction needed: {claim.id} {verb} as published{other}"
+        if code == "depends_on_reading":
+            failing = ", ".join(v.reading_label for v in stated if v.verdict == "fails")
+            return (f"⇄ Clarification: {claim.id} holds as published on its primary reading but fails read "
+                    f"{failing}")
         if code in ("holds", "holds_over_coverage"):
-            return f"{MARK[code]} Correction withdrawn: {claim.id} now holds as published"
+            return f"{MARK[code]} Correction withdrawn: {claim.id} holds as published again"
         return f"? Correction check: {claim.id} can no longer be judged as published"
     still = ("the article's figure still holds, no correction needed" if code in ("holds", "holds_over_coverage")
-             else "the article's figure is judged separately as stated")
+             else "the article's own period is judged separately")
     if kind == "update":
         broken = next((e.after.record_broken for e in events if e.after.record_broken), None)
         if broken:
@@ -151,7 +157,11 @@ def _title(claim: Claim, kind: str, events: list[ClaimEvent], current: list[Verd
         return f"↻ Update: {claim.id}: newest period ({latest.period}) {verdict_words(latest)}; {still}"
     if kind == "revision":
         return f"✎ Revised: {claim.id}: the figures behind it were revised; verdict unchanged ({WORD.get(code, code)})"
-    return f"⚠ Close to failing: {claim.id} still holds, within the catalog's margin of its threshold"
+    if kind == "close_to_failing":
+        return f"⚠ Close to failing: {claim.id} still holds, within the catalog's margin of its threshold"
+    if code in ("holds", "holds_over_coverage"):
+        return f"{MARK[code]} Checked: {claim.id} {verdict_words(primary) if primary else 'holds'} as published"
+    return f"? Checked: {claim.id} cannot be judged as published yet"
 
 
 def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent], current: list[Verdict],

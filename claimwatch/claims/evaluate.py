@@ -7,6 +7,7 @@ Indicators read the `<table>_latest` views. To evaluate against the store as it 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
@@ -20,8 +21,48 @@ from claimwatch.sources import SOURCE_CLASSES, all_tables
 from claimwatch.store.store import dict_rows
 from claimwatch.store.views import latest_view
 
+# Within `cached(con)`, each indicator is computed once per view of the store (set_as_of starts a new one) into a
+# temp table, and each table's vintages are read once: a catalog or a history step no longer re-runs an indicator
+# for every claim, reading and mode.
+_CACHES: dict[int, dict] = {}
+
+
+@contextmanager
+def cached(con: duckdb.DuckDBPyConnection):
+    """Cache indicators and vintages on this connection until the block ends (or the view of the store moves)."""
+    _CACHES[id(con)] = {"indicators": set(), "vintages": {}}
+    try:
+        yield
+    finally:
+        _forget(con)
+        _CACHES.pop(id(con), None)
+
+
+def _forget(con: duckdb.DuckDBPyConnection) -> None:
+    cache = _CACHES.get(id(con))
+    if cache is None:
+        return
+    for name in cache["indicators"]:
+        con.execute(f"drop table if exists temp.main.indicator__{name}")
+    cache["indicators"].clear()
+    cache["vintages"].clear()
+
+
+def use_indicator(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Point the view `indicator` at an indicator's result (computed once per view of the store when cached)."""
+    cache = _CACHES.get(id(con))
+    if cache is None:
+        con.execute(f"create or replace temp view indicator as {indicator_sql(name)}")
+        return
+    if name not in cache["indicators"]:
+        con.execute(f"create or replace temp table indicator__{name} as {indicator_sql(name)}")
+        cache["indicators"].add(name)
+    con.execute(f"create or replace temp view indicator as select * from temp.main.indicator__{name}")
+
+
 def set_as_of(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> None:
     """Make `<table>_latest` on this connection show the store as of `as_of` (None: as it is now)."""
+    _forget(con)
     for spec in all_tables():
         if as_of is None:
             con.execute(f"drop view if exists temp.main.{spec.name}_latest")
@@ -51,10 +92,17 @@ def reading_sources(reading: Reading) -> list[str]:
 def _vintages(con: duckdb.DuckDBPyConnection, reading: Reading) -> tuple[str, ...]:
     """The releases of the reading's sources that its indicator's `_latest` views draw on."""
     owners, sources = source_of_table(), set(reading_sources(reading))
+    cache = _CACHES.get(id(con), {}).get("vintages")
     ids: set[str] = set()
     for table in latest_tables(indicator_sql(reading.indicator)):
         if owners.get(table) in sources:
-            ids.update(r[0] for r in con.execute(f"select distinct release_id from {table}_latest").fetchall())
+            if cache is None or table not in cache:
+                found = {r[0] for r in con.execute(f"select distinct release_id from {table}_latest").fetchall()}
+                if cache is None:
+                    ids |= found
+                    continue
+                cache[table] = found
+            ids |= cache[table]
     return tuple(sorted(ids))
 
 
@@ -126,8 +174,7 @@ def evaluate_reading(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Read
                    reading_label=reading.label, primary=reading.primary)
     if reading.rule["kind"] == "doses_from_mass":
         return _finish(base, reading, judge_rows(reading.rule, [], {}), "")
-    sql = indicator_sql(reading.indicator)
-    con.execute(f"create or replace temp view indicator as {sql}")
+    use_indicator(con, reading.indicator)
     period = _period(con, claim, mode)
     if period is None:
         return _unknown(base, "no complete period in the store yet")
@@ -197,9 +244,10 @@ def modes(claim: Claim) -> tuple[str, ...]:
 def evaluate_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog, as_of: datetime | None = None,
                      claims: Iterable[Claim] | None = None) -> list[Verdict]:
     """Every claim of the catalog (or the given ones), every reading in every mode, as of `as_of` (default: now)."""
-    set_as_of(con, as_of)
-    try:
-        return [v for claim in (catalog.claims if claims is None else claims)
-                for mode in modes(claim) for v in evaluate_claim(con, claim, mode)]
-    finally:
-        set_as_of(con, None)
+    with cached(con):
+        set_as_of(con, as_of)
+        try:
+            return [v for claim in (catalog.claims if claims is None else claims)
+                    for mode in modes(claim) for v in evaluate_claim(con, claim, mode)]
+        finally:
+            set_as_of(con, None)

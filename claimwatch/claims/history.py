@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import duckdb
 
 from claimwatch.claims.catalog import Catalog, Claim
-from claimwatch.claims.evaluate import evaluate_catalog, evaluate_claim, modes, reading_sources, set_as_of
+from claimwatch.claims.evaluate import cached, evaluate_catalog, evaluate_claim, modes, reading_sources, set_as_of
 from claimwatch.claims.judge import Verdict, describe_change
 
 
@@ -54,6 +54,12 @@ def claim_history(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[Step]:
     ).fetchall()
     steps: list[Step] = []
     previous: dict[tuple, Verdict] = {}
+    with cached(con):
+        _replay(con, claim, releases, steps, previous)
+    return steps
+
+
+def _replay(con, claim: Claim, releases: list, steps: list[Step], previous: dict) -> None:
     try:
         for release_id, ingested_at in releases:
             set_as_of(con, ingested_at)
@@ -65,7 +71,6 @@ def claim_history(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[Step]:
                     previous[key] = verdict
     finally:
         set_as_of(con, None)
-    return steps
 
 
 def check_catalog(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[Verdict]:

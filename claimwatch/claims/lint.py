@@ -12,8 +12,8 @@ import re
 import duckdb
 
 from claimwatch.claims import rules
-from claimwatch.claims.catalog import Catalog, Claim, Reading, indicator_sql
-from claimwatch.claims.evaluate import catalog_problem, query_rows
+from claimwatch.claims.catalog import Catalog, Claim, Reading
+from claimwatch.claims.evaluate import catalog_problem, query_rows, use_indicator
 from claimwatch.sources import all_tables
 
 PLACEHOLDER = re.compile(r"\$(\w+)\b")
@@ -49,7 +49,7 @@ def reading_problems(con, claim: Claim, reading: Reading, check_keys: bool) -> l
         return []
     found = []
     where = f"claim {claim.id}" + (f", reading {reading.id}" if reading.id else "")
-    con.execute(f"create or replace temp view indicator as {indicator_sql(reading.indicator)}")
+    use_indicator(con, reading.indicator)
     needed = rules.RULES[reading.rule["kind"]].columns
     for mode, params in (("as_stated", claim.as_stated), ("latest", _latest_params(con, claim) if claim.latest else None)):
         if params is None:
@@ -78,7 +78,7 @@ def claim_problems(con, claim: Claim, check_keys: bool = False) -> list[str]:
     if claim.not_checkable:
         return found
     if claim.latest:
-        con.execute(f"create or replace temp view indicator as {indicator_sql(claim.indicator)}")
+        use_indicator(con, claim.indicator)
         try:
             params = _latest_params(con, claim)
             claim.latest["label"].format(**params)
@@ -89,7 +89,7 @@ def claim_problems(con, claim: Claim, check_keys: bool = False) -> list[str]:
     for reading in claim.readings:
         found += reading_problems(con, claim, reading, check_keys)
     if claim.chart:
-        con.execute(f"create or replace temp view indicator as {indicator_sql(claim.indicator)}")
+        use_indicator(con, claim.indicator)
         try:
             got = _columns(con, claim.chart["query"], {})
             if not {"x", "y"} <= set(got):

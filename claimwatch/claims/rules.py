@@ -71,13 +71,14 @@ def _type_names(types: tuple[type, ...]) -> str:
 def _expressible(kind: str, rule: dict) -> list[str]:
     """Problems with a claimed value the rule cannot express (e.g. 2.35 at one decimal)."""
     found = []
-    if kind == "times_ratio" and isinstance(rule.get("claimed"), NUMBER):
+    if kind == "times_ratio" and isinstance(rule.get("claimed"), NUMBER) and isinstance(rule.get("decimals", 1), int):
         decimals = rule.get("decimals", 1)
         claimed = Decimal(str(rule["claimed"]))
         if claimed <= 0 or claimed != claimed.quantize(Decimal(1).scaleb(-decimals)):
             found.append(f"rule.claimed {rule['claimed']} cannot be stated at {decimals} decimal(s) "
                          f"(rule.decimals); give the ratio as the article rounds it")
-    if kind == "approximately" and isinstance(rule.get("claimed"), NUMBER):
+    if (kind == "approximately" and isinstance(rule.get("claimed"), NUMBER)
+            and isinstance(rule.get("significant_figures", 1), int)):
         figures = rule.get("significant_figures", 1)
         claimed = Decimal(str(rule["claimed"]))
         if claimed <= 0 or len(claimed.normalize().as_tuple().digits) > figures:
