@@ -121,7 +121,7 @@ def read_sheets(file: RawFile) -> dict[str, list[tuple[int, list]]]:
         rows = workbook.get_sheet_by_name(sheet).to_python()
         found = tuple(" ".join(str(h).split()) for h in rows[0]) if rows else ()
         if found[: len(header)] != header or any(str(h).strip() for h in found[len(header):]):
-            raise FormatError(file.name, f"sheet {sheet!r}: header {list(found)}, expected {list(header)}", row=1)
+            raise FormatError(f"{file.name}, sheet {sheet!r}", f"header {list(found)}, expected {list(header)}", row=1)
         out[sheet] = [(line, row[: len(header)]) for line, row in enumerate(rows[1:], start=2)
                       if any(str(c).strip() for c in row)]
     return out
@@ -136,7 +136,7 @@ def whole_number(file: RawFile, sheet: str, line: int, column: str, cell) -> int
     except (TypeError, ValueError):
         value = float("nan")
     if not value.is_integer():
-        raise FormatError(file.name, f"sheet {sheet!r}: expected a whole number, got {cell!r}", row=line, column=column)
+        raise FormatError(f"{file.name}, sheet {sheet!r}", f"expected a whole number, got {cell!r}", row=line, column=column)
     return int(value)
 
 
@@ -145,7 +145,7 @@ def fiscal_month(file: RawFile, sheet: str, line: int, fiscal_year: int, cell) -
     match = _MONTH.fullmatch(str(cell).strip())
     abbv = match.group(2)[:3].upper() if match else ""
     if abbv not in FISCAL_MONTHS or int(match.group(1)) != FISCAL_MONTHS.index(abbv) + 1:
-        raise FormatError(file.name, f"sheet {sheet!r}: expected a fiscal month '01 October' .. '12 September', "
+        raise FormatError(f"{file.name}, sheet {sheet!r}", f"expected a fiscal month '01 October' .. '12 September', "
                           f"got {cell!r}", row=line, column="Month")
     return fiscal_month_start(fiscal_year, abbv)
 
@@ -156,17 +156,17 @@ def monthly_rows(file: RawFile, sheet: str, rows: list[tuple[int, list]]) -> dic
     for line, cells in rows:
         fiscal_year = whole_number(file, sheet, line, "Fiscal Year", cells[0])
         if not 1990 <= fiscal_year <= 2100:
-            raise FormatError(file.name, f"sheet {sheet!r}: expected a fiscal year, got {cells[0]!r}", row=line, column="Fiscal Year")
+            raise FormatError(f"{file.name}, sheet {sheet!r}", f"expected a fiscal year, got {cells[0]!r}", row=line, column="Fiscal Year")
         month = fiscal_month(file, sheet, line, fiscal_year, cells[1])
         region = str(cells[2]).strip() if len(cells) == 4 else ""
         if len(cells) == 4 and not region:
-            raise FormatError(file.name, f"sheet {sheet!r}: expected a region, got an empty cell", row=line, column="Region")
+            raise FormatError(f"{file.name}, sheet {sheet!r}", "expected a region, got an empty cell", row=line, column="Region")
         key = (fiscal_year, month, region)
         if (first := seen.setdefault(key, line)) != line:
-            raise FormatError(file.name, f"sheet {sheet!r}: duplicate row: same fiscal year, month and region as line {first}", row=line)
+            raise FormatError(f"{file.name}, sheet {sheet!r}", f"duplicate row: same fiscal year, month and region as line {first}", row=line)
         out[key] = whole_number(file, sheet, line, "Quantity", cells[-1])
     if not out:
-        raise FormatError(file.name, f"sheet {sheet!r}: no data rows after the header")
+        raise FormatError(f"{file.name}, sheet {sheet!r}", "no data rows after the header")
     return out
 
 
@@ -190,10 +190,10 @@ def check_annual(file: RawFile, totals: dict, annual: list[tuple[int, list]]) ->
         total = whole_number(file, "Annual Count", line, "Quantity", quantity)
         months = sums.get(fiscal_year)
         if months is None:
-            raise FormatError(file.name, f"sheet 'Annual Count': FY{fiscal_year} has no months in 'Monthly Count'", row=line)
+            raise FormatError(f"{file.name}, sheet 'Annual Count'", f"FY{fiscal_year} has no months in 'Monthly Count'", row=line)
         if abs(total - sum(months)) > ROUNDING * (len(months) + 1):
             raise FormatError(
-                file.name, f"sheet 'Annual Count': FY{fiscal_year} is {total:,} but its {len(months)} months in 'Monthly Count' "
+                f"{file.name}, sheet 'Annual Count'", f"FY{fiscal_year} is {total:,} but its {len(months)} months in 'Monthly Count' "
                 f"add up to {sum(months):,} (expected equal within rounding, ±{ROUNDING * (len(months) + 1)})",
                 row=line, column="Quantity",
             )
