@@ -2,8 +2,9 @@
 
 The files are read from ../shared/data (never copied): each CBP file at the path of its original URL in
 PROVENANCE.md, one chosen Census country.xlsx vintage and World Bank population.csv vintage at their fixed
-URLs, hand-written CBP landing pages linking to the listed files, and small hand-written Census API responses
-(tests/data/census_api/). Every file has an ETag (quoted sha256) and a Last-Modified; conditional GETs get a
+URLs, hand-written CBP landing pages linking to the listed files, the DHS OHSS KHSM USBP workbook under
+OHSS's Drupal file area linked from a hand-written KHSM page (PROVENANCE.md gives only that page's URL), and
+small hand-written Census API responses (tests/data/census_api/). Every file has an ETag (quoted sha256) and a Last-Modified; conditional GETs get a
 304. Replies can be scripted per path (errors, stalls, HTML error pages) and every request is logged.
 """
 
@@ -19,7 +20,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -27,6 +28,7 @@ from claimwatch.sources.cbp_drug_seizures import CbpDrugSeizures
 from claimwatch.sources.cbp_encounters import CbpEncounters
 from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters
 from claimwatch.sources.census_trade import CensusTrade
+from claimwatch.sources.dhs_khsm_usbp import DhsKhsmUsbp
 from claimwatch.sources.worldbank_population import WorldBankPopulation
 
 API_DATA = Path(__file__).resolve().parent / "data" / "census_api"
@@ -36,6 +38,7 @@ API_FILES = {
     "/data/timeseries/idb/5year": "idb.json",
 }
 CBP_SOURCES = (CbpEncounters, CbpSouthwestEncounters, CbpDrugSeizures)
+KHSM_FOLDER = "/sites/default/files/2024-12/"  # OHSS (Drupal) upload folder; fy25m11 appeared in December 2024
 CENSUS_DEFAULT, WORLDBANK_DEFAULT = "release-2025-04_data-through-2025-02", "commit-2026-03-06"
 RELEASE_DAYS = {"2025-04": 3}  # the FT-900 of 2025-04-03 (PROVENANCE.md); other vintages: the 1st of the month
 CONTENT_TYPES = {".csv": "text/csv", ".json": "application/json", ".pdf": "application/pdf",
@@ -113,7 +116,11 @@ class AgencyServer:
                 self.cbp_files[parts.path] = shared_data / relative
                 if relative.split("/")[0] in folders:
                     self.datasets[folders[relative.split("/")[0]]].append(relative.split("/")[-1])
-        self._by_name = {path.rsplit("/", 1)[-1]: path for path in self.cbp_files}
+        khsm = shared_data / DhsKhsmUsbp.recorded_folder
+        for local in sorted(khsm.glob("*.xlsx")) if khsm.is_dir() else ():
+            self.cbp_files[KHSM_FOLDER + quote(local.name)] = local  # the name percent-encoded, as in a link
+            self.datasets[DhsKhsmUsbp.landing_path].append(local.name)
+        self._by_name = {unquote(path.rsplit("/", 1)[-1]): path for path in self.cbp_files}
         self._cache: dict[Path, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -176,6 +183,8 @@ class AgencyServer:
 
     def landing_page(self, landing: str) -> bytes:
         """A stand-in CBP landing page: links to the listed files (absolute and relative) and to -aor.csv files."""
+        if landing == DhsKhsmUsbp.landing_path:
+            return self.khsm_page()
         items = []
         for index, name in enumerate(self.listed.get(landing, ())):
             path = self.path_of(name)
@@ -184,6 +193,14 @@ class AgencyServer:
             items.append(f'<li><a href="{href}">{name}</a> (<a href="{aor}">by area of responsibility</a>)</li>')
         return (f"<!DOCTYPE html>\n<html><head><title>{landing}</title></head><body>\n<h1>{landing}</h1>\n"
                 f"<ul>\n" + "\n".join(items) + "\n</ul>\n</body></html>\n").encode()
+
+    def khsm_page(self) -> bytes:
+        """A stand-in OHSS KHSM page: absolute links to the listed USBP workbooks and to an OFO one not served."""
+        items = [f'<li><a href="https://ohss.dhs.gov{self.path_of(name)}">{name}</a></li>'
+                 for name in self.listed.get(DhsKhsmUsbp.landing_path, ())]
+        items.append(f'<li><a href="{KHSM_FOLDER}KHSM%20Encounters%20%28OFO%29%20fy25m11.xlsx">OFO encounters</a></li>')
+        return ("<!DOCTYPE html>\n<html><head><title>CBP Encounters | Homeland Security</title></head><body>\n"
+                "<h1>CBP Encounters</h1>\n<ul>\n" + "\n".join(items) + "\n</ul>\n</body></html>\n").encode()
 
     def resolve(self, path: str) -> tuple[bytes, str, str, str] | None:
         """(content, ETag, Last-Modified, Content-Type) of the file served at `path`, if any."""

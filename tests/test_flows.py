@@ -41,11 +41,11 @@ def state(db) -> dict[str, list]:
 def test_full_monthly_check_from_an_empty_store_then_a_run_that_changes_nothing(shared_data, tmp_path):
     db = str(tmp_path / "c.duckdb")
     first = monthly_check(db=db, releases=str(shared_data))
-    assert len(first) == 23 and {o["status"] for o in first} == {"published"}
+    assert len(first) == 24 and {o["status"] for o in first} == {"published"}
     before = state(db)
     assert [a[2] for a in before["alerts"]] == ["digest"]
     second = monthly_check(db=db, releases=str(shared_data))
-    assert len(second) == 23 and {o["status"] for o in second} == {"unchanged"}
+    assert len(second) == 24 and {o["status"] for o in second} == {"unchanged"}
     assert state(db) == before
 
 
@@ -58,7 +58,7 @@ def test_one_agency_failing_does_not_stop_the_others(agency_server, tmp_path):
     with open_store(db, read_only=True) as store:
         statuses = dict(store.con.execute("select source, status from releases").fetchall())
         kinds = store.con.execute("select kind, idempotency_key from alerts order by alert_id").fetchall()
-    assert "census_trade" not in statuses and set(statuses.values()) == {"published"} and len(statuses) == 6
+    assert "census_trade" not in statuses and set(statuses.values()) == {"published"} and len(statuses) == 7
     assert [k for k, _ in kinds][:2] == ["digest", "fetch_failed"]
     assert kinds[1][1].startswith("fetch_failed:census_trade::")
 
@@ -66,9 +66,9 @@ def test_one_agency_failing_does_not_stop_the_others(agency_server, tmp_path):
 def test_the_daily_probe_checks_only_sources_with_new_files(agency_server, tmp_path):
     db = str(tmp_path / "c.duckdb")
     first = probe(db=db, mirror=agency_server.url)
-    assert len(first) == 7  # an empty store: every source is new, and monthly-check ingested them
+    assert len(first) == 8  # an empty store: every source is new, and monthly-check ingested them
     with open_store(db, read_only=True) as store:
-        assert store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0] == 7
+        assert store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0] == 8
     before = state(db)
     requests_before = len(agency_server.log)
     assert probe(db=db, mirror=agency_server.url) == []
@@ -89,10 +89,10 @@ def test_a_second_run_exits_without_touching_the_database(shared_data, tmp_path)
 def test_replay_over_the_recorded_releases(shared_data, tmp_path, capfd):
     db = tmp_path / "replay.duckdb"
     steps = replay(releases=str(shared_data), db=str(db), charts=False)
-    assert len(steps) == 23 and {s["status"] for s in steps} == {"published"}
+    assert len(steps) == 24 and {s["status"] for s in steps} == {"published"}
     assert steps[0]["alerts"] == [1]  # the digest, after the first release
     out, err = capfd.readouterr()  # printed inside tasks: Prefect's log_prints sends it to the run's log
-    assert "── alert 1 (digest) ──" in out + err and "Replayed 23 release(s)" in out + err
+    assert "── alert 1 (digest) ──" in out + err and "Replayed 24 release(s)" in out + err
     with open_store(db, read_only=True) as store:
         kinds = dict(store.con.execute("select kind, count(*) from alerts group by kind").fetchall())
         statuses = {r[0] for r in store.con.execute("select status from alerts").fetchall()}

@@ -9,7 +9,7 @@ import shutil
 from datetime import date
 
 import pytest
-from agency_server import HTML_ERROR, error
+from agency_server import CBP_SOURCES, HTML_ERROR, error
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
@@ -33,6 +33,7 @@ NEWEST = {  # source: (label, data through) of the newest release the sites list
     "cbp_drug_seizures": ("fy23-fy26-dec", date(2025, 12, 1)),
     "worldbank_population": ("2026-03-06", date(2024, 1, 1)),
     "census_idb": (TODAY, date(2024, 1, 1)),
+    "dhs_khsm_usbp": ("fy25m11", date(2024, 11, 1)),
 }
 
 
@@ -87,7 +88,8 @@ def test_first_run_publishes_the_newest_release_of_every_source(baseline, shared
 
 
 def test_landing_pages_mix_absolute_and_relative_links_and_aor_files(agency_server):
-    pages = {landing: agency_server.landing_page(landing).decode() for landing in agency_server.listed}
+    cbp = {cls.landing_path for cls in CBP_SOURCES}
+    pages = {landing: agency_server.landing_page(landing).decode() for landing in agency_server.listed if landing in cbp}
     hrefs = [h for page in pages.values() for h in re.findall(r'href="([^"]+)"', page)]
     assert any(h.startswith("https://www.cbp.gov/sites/") for h in hrefs)
     assert any(h.startswith("/sites/") for h in hrefs)
@@ -140,7 +142,7 @@ def test_second_run_is_unchanged_and_answered_with_304s(agency_server, store_aft
     outcomes = run(agency_server, store_after_first_run)
     assert [o.status for o in outcomes] == ["unchanged"] * len(NEWEST), outcomes
     files = file_requests(agency_server)
-    assert len(files) == 8  # country.xlsx, 2 trade API calls, 3 CBP files, population.csv, IDB
+    assert len(files) == 9  # country.xlsx, 2 trade API calls, 3 CBP files, population.csv, IDB, the KHSM workbook
     assert all(r.status == 304 and r.headers.get("If-None-Match") for r in files), [(r.path, r.status) for r in files]
     with open_store(store_after_first_run, read_only=True) as store:
         assert store.con.execute("select count(*) from releases").fetchone()[0] == len(NEWEST)
@@ -171,7 +173,7 @@ def test_one_source_failing_does_not_stop_the_others(agency_server, tmp_path):
     with open_store(db, read_only=True) as store:
         assert store.con.execute("select count(*) from releases where source = 'census_trade'").fetchone()[0] == 0
         assert store.con.execute("select count(*) from census_trade__monthly").fetchone()[0] == 0
-        assert store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0] == 6
+        assert store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0] == 7
 
     agency_server.reset()  # census.gov is back
     again = {o.source: o.status for o in run(agency_server, db)}

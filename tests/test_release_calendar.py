@@ -241,9 +241,11 @@ def test_latest_data_through_on_the_recorded_store(built_con):
     assert latest["cbp_encounters"] == date(2025, 9, 1)
 
     entries = load_calendar(PROJECT_CALENDAR)
-    monthly = {s for s, e in entries.items() if e.grain == "month" and latest.get(s)}
+    monthly = {s for s, e in entries.items() if e.grain == "month" and e.expected and latest.get(s)}
     assert {"census_trade", "cbp_encounters", "cbp_southwest_encounters", "cbp_drug_seizures"} <= monthly
     assert {o.source for o in overdue(entries, latest, date(2026, 11, 21))} >= monthly
+    assert latest["dhs_khsm_usbp"] == date(2024, 11, 1) and "dhs_khsm_usbp" not in {  # irregular: never late
+        o.source for o in overdue(entries, latest, date(2026, 11, 21))}
     for source in monthly:
         through = latest[source]
         day_after = date(through.year, through.month, cal.monthrange(through.year, through.month)[1]).toordinal() + 1

@@ -98,7 +98,7 @@ def test_every_link_between_pages_resolves(site, browser):
             else:
                 external.add(target)
         page.close()
-    assert len(seen) == 1 + 18 + 5  # index, every claim, every source with releases
+    assert len(seen) == 1 + 18 + 6  # index, every claim, every source with releases
     assert any(u.startswith("file:///") and u.endswith("country.xlsx") for u in external)  # source files
     docs = [u for u in external if u.endswith("index.html")]
     assert docs and all(Path(urlparse(u).path).is_file() for u in docs)  # each release's Data Docs

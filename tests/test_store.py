@@ -176,4 +176,4 @@ def test_duckdb_cli_opens_the_file(built_db, tmp_path):
         [str(cli), "-readonly", "-csv", str(copy), "select count(*) from releases where status = 'published'"],
         capture_output=True, text=True, check=True,
     )
-    assert result.stdout.split() == ["count_star()", "23"]
+    assert result.stdout.split() == ["count_star()", "24"]

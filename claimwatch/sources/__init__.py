@@ -9,6 +9,7 @@ from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters
 from claimwatch.sources.census_idb_population import CensusIdbPopulation
 from claimwatch.sources.census_trade import CensusTrade
 from claimwatch.sources.census_trade_api import CensusTradeApi
+from claimwatch.sources.dhs_khsm_usbp import DhsKhsmUsbp
 from claimwatch.sources.worldbank_population import WorldBankPopulation
 
 SOURCE_CLASSES: tuple[type[Source], ...] = (
@@ -19,6 +20,7 @@ SOURCE_CLASSES: tuple[type[Source], ...] = (
     CbpDrugSeizures,
     WorldBankPopulation,
     CensusIdbPopulation,
+    DhsKhsmUsbp,
 )
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -103,6 +104,13 @@ class Source:
     def __init__(self, base_url: str | None = None):
         if base_url is not None:
             self.base_url = base_url.rstrip("/")
+
+    def on_mirror(self, url: str) -> str:
+        """Fetch an absolute link to the agency's own site from the mirror, when one is set."""
+        parts = urlsplit(url)
+        if parts.netloc != urlsplit(type(self).base_url).netloc:
+            return url
+        return self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def discover(self, http: HttpClient) -> ReleaseRef:
         """Find the newest release on the agency's site."""

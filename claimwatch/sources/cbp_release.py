@@ -12,7 +12,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import pandas as pd
 
@@ -78,13 +78,6 @@ class CbpCsvSource(Source):
             raise FetchError(f"{page_url}: no link to a {self.file_prefix}-fyAA-fyBB[-mon]{self.file_suffix}.csv file")
         label = max(found, key=lambda lab: (label_data_through(lab), lab))
         return ReleaseRef(label, (found[label],))
-
-    def on_mirror(self, url: str) -> str:
-        """Fetch an absolute link to the agency's own site from the mirror, when one is set."""
-        parts = urlsplit(url)
-        if parts.netloc != urlsplit(type(self).base_url).netloc:
-            return url
-        return self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
 
     def recorded(self, entry: Path) -> Candidate:
         file = read_recorded_file(entry)
