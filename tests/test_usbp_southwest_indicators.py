@@ -52,7 +52,8 @@ def months_between(first: date, last: date) -> list[date]:
 
 
 def test_long_series_is_khsm_then_cbp_with_no_gap_and_no_duplicate(built_con, khsm_southwest, cbp_usbp):
-    rows = built_con.execute(indicator_sql("usbp_southwest_encounters_long")).fetchall()
+    rows = built_con.execute(
+        f"select month, encounters, series from ({indicator_sql('usbp_southwest_encounters_long')})").fetchall()
     months = [m for m, _, _ in rows]
     khsm_last = max(khsm_southwest)
     assert months == months_between(date(1999, 10, 1), max(cbp_usbp))  # every month once, in order
@@ -81,3 +82,39 @@ def test_khsm_and_cbp_agree_within_rounding_except_where_cbp_revised(built_con):
     ).fetchall()}
     assert set(beyond) <= revised
     assert max(abs(d) for *_, d in rows) == 10 and beyond == {date(2024, 10, 1): -10}  # measured on the recorded files
+
+
+def test_the_30_year_claim_holds_only_over_the_years_the_joined_series_cover(built_con, khsm_southwest, cbp_usbp):
+    from dataclasses import replace
+
+    from claimwatch.claims.catalog import load_catalogs
+    from claimwatch.claims.evaluate import evaluate_catalog
+
+    (catalog,) = load_catalogs()
+    claim = catalog.claim("lowest_illegal_crossings_30_years")
+    joined = {**{m: v for m, v in cbp_usbp.items() if m > max(khsm_southwest)}, **khsm_southwest}
+    june = date(2025, 6, 1)
+    window = [m for m in joined if m <= june]
+    earlier = {m: joined[m] for m in window if m < june}
+    overlap = [m for m in khsm_southwest if m in cbp_usbp]
+    gap = max(abs(cbp_usbp[m] - khsm_southwest[m]) for m in overlap)
+    stated, latest = evaluate_catalog(built_con, catalog, claims=[claim])
+    assert (stated.observed, stated.claimed) == (joined[june], min(earlier.values()))
+    assert stated.verdict == "holds_over_coverage"  # never a plain "holds" on 25.8 years for a 30-year claim
+    assert stated.window == {"needed_years": 30, "covered_years": round(len(window) / 12, 1), "since": "October 1999"}
+    assert round(len(window) / 12, 1) == 25.8
+    assert f"holds over the {len(window) / 12:.1f} years the data cover, since October 1999 (claim: 30 years)" in stated.sentence
+    assert stated.explanation == (
+        f"DHS OHSS KHSM (rounded to 10) October 1999 to November 2024, then CBP's southwest border file from December "
+        f"2024; the two agree within {gap} encounters in the {len(overlap)} months both cover (October 2021 to "
+        f"November 2024)")
+    assert set(stated.vintages) == {r for (r,) in built_con.execute(
+        "select release_id from releases where source in ('dhs_khsm_usbp', 'cbp_southwest_encounters')"
+        " and status = 'published' and release_id in (select release_id from dhs_khsm_usbp__monthly_latest"
+        " union select release_id from cbp_southwest_encounters__monthly_latest)").fetchall()}
+    assert latest.verdict == "fails" and latest.window["covered_years"] >= 25.8
+    # the join is checked: series that disagree beyond the tolerance make the verdict unknown, never a record
+    strict = replace(claim, readings=(replace(claim.readings[0], observe=claim.observe.replace("gap > 10", "gap > 5")),))
+    (unknown,) = [v for v in evaluate_catalog(built_con, catalog, claims=[strict]) if v.mode == "as_stated"]
+    assert unknown.verdict == "unknown" and unknown.explanation.startswith(
+        f"data problem: the two series differ by {gap} encounters in a month both cover")

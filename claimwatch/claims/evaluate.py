@@ -187,6 +187,9 @@ def evaluate_reading(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Read
         return _unknown(base, f"missing data: {reason}")
     if not rows:
         return _unknown(base, f"missing data: nothing for {label} in the store")
+    problems = sorted({str(r["problem"]) for r in rows if r.get("problem")})
+    if problems:
+        return _unknown(base, f"data problem: {'; '.join(problems)}")
     if not all(r.get("complete", True) for r in rows):
         return _unknown(base, f"period incomplete: {coverage or label}")
     problem = catalog_problem(claim, reading, rows, params)

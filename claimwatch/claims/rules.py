@@ -54,7 +54,7 @@ RULES: dict[str, RuleKind] = {
     "nearly_percent": RuleKind(("observed",), {"claimed": Param(NUMBER, True), "band": Param(NUMBER)},
                                ("subject", "figures")),
     "is_extreme": RuleKind(("key", "value"), {"subject": Param((str,), True), "lowest": Param((bool,)), **RECORD},
-                           ("period",)),
+                           ("period", "problem")),
     "ranked_sum_exceeds": RuleKind(("key", "value"), {"top_keys": Param((list,), True), "next_n": Param((int,)),
                                                       "ranked_by": Param((str,))}, ("rank_value",)),
     "missing_comparison": RuleKind((), {"missing": Param((str,), True)}),

@@ -1,4 +1,4 @@
--- usbp_southwest_encounters_long: U.S. Border Patrol encounters at the southwest land border per calendar month since October 1999: DHS OHSS KHSM's Southwest Land Border region (rounded to 10) up to its last month, then CBP's southwest land border file for later months; https://ohss.dhs.gov/khsm/cbp-encounters and https://www.cbp.gov/newsroom/stats/southwest-land-border-encounters
+-- usbp_southwest_encounters_long: U.S. Border Patrol encounters at the southwest land border per calendar month since October 1999: DHS OHSS KHSM's Southwest Land Border region (rounded to 10) up to its last month, then CBP's southwest land border file for later months, with both series' figures for every month either covers (to check the join); https://ohss.dhs.gov/khsm/cbp-encounters and https://www.cbp.gov/newsroom/stats/southwest-land-border-encounters
 with khsm as (
     select month, encounter_count as encounters
     from dhs_khsm_usbp__monthly_latest
@@ -23,7 +23,13 @@ combined as (
     select month, encounters, 'dhs_khsm_usbp' as series from khsm
     union all
     select month, encounters, 'cbp_southwest_encounters' as series from cbp_after_khsm
+),
+both_series as (
+    select c.month, c.encounters, c.series, k.encounters as khsm_encounters, b.encounters as cbp_encounters
+    from combined as c left join khsm as k using (month) left join cbp as b using (month)
 )
-select month, cast(encounters as bigint) as encounters, series
-from combined
+select
+    month, cast(encounters as bigint) as encounters, series,
+    cast(khsm_encounters as bigint) as khsm_encounters, cast(cbp_encounters as bigint) as cbp_encounters
+from both_series
 order by month
