@@ -64,7 +64,7 @@ def check(
 
     from claimwatch.claims.catalog import load_catalogs
     from claimwatch.claims.history import check_catalog
-    from claimwatch.claims.judge import overall
+    from claimwatch.claims.judge import overall, verdict_words
 
     if fail_on not in (None, "fails"):
         raise typer.BadParameter(f"{fail_on!r}; expected 'fails'", param_hint="--fail-on")
@@ -89,13 +89,11 @@ def check(
             for column in ("claim", "mode", "reading", "verdict", "period", "figure against the claim", "vintages"):
                 table.add_column(column, overflow="fold")
             for (claim_id, mode), group in groups.items():
-                code, words = overall(group)
+                code, _ = overall(group)
                 if len(group) > 1:
-                    table.add_row(claim_id, mode, "[bold]all readings[/]", verdict_cell(code, words.split(":")[0]),
-                                  group[0].period, "", "")
+                    table.add_row(claim_id, mode, "[bold]all readings[/]", verdict_cell(code), group[0].period, "", "")
                 for v in group:
                     label = (v.reading_label + (" (primary)" if v.primary else "")) if v.reading else ""
-                    from claimwatch.claims.judge import verdict_words
                     table.add_row("" if len(group) > 1 else claim_id, "" if len(group) > 1 else mode, escape(label),
                                   verdict_cell(v.verdict, verdict_words(v)), v.period, figure_cell(v),
                                   ", ".join(v.vintages))

@@ -18,12 +18,13 @@ def test_replay_then_alerts_list_show_and_resend_to_slack(shared_data, tmp_path,
     replayed = runner.invoke(app, ["replay", "--releases", str(folder), "--db", db])
     assert replayed.exit_code == 0, replayed.output
     assert "── alert 1 (digest) ──" in replayed.output and "Alerts: " in replayed.output
-    # Nov 2024 first: the 30-year claim is judged on Nov 2024; the Aug 2025 file brings June 2025 (the month cited)
-    assert "✓ Claim now holds: lowest_illegal_crossings_30_years (as stated)" in replayed.output
+    # Nov 2024 first: the Aug 2025 file brings June 2025 (the month cited), and July 2025, which went below it
+    assert ("↻ Update: lowest_illegal_crossings_30_years: record broken (July 2025 (4,596 encounters) went below "
+            "June 2025 (6,068 encounters) and is the new low); the article's figure still holds") in replayed.output
     listed = runner.invoke(app, ["alerts", "--db", db])
     assert listed.exit_code == 0 and "printed" in listed.output and "digest" in listed.output
     shown = runner.invoke(app, ["alerts", "--db", db, "--show", "2"])
-    assert shown.exit_code == 0 and "Why it changed:" in shown.output
+    assert shown.exit_code == 0 and "What changed:" in shown.output and "As stated (June 2025" in shown.output
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack_server.token)
     monkeypatch.setenv("SLACK_CHANNEL", "#claims")
     monkeypatch.setenv("SLACK_API_URL", slack_server.api_url)
@@ -32,7 +33,7 @@ def test_replay_then_alerts_list_show_and_resend_to_slack(shared_data, tmp_path,
     assert resent.exit_code == 0, resent.output
     assert "delivered via slack" in resent.output and slack_server.token not in resent.output
     [message] = slack_server.messages
-    assert message["text"].startswith("✓ Claim now holds: lowest_illegal_crossings_30_years")
+    assert message["text"].startswith("↻ Update: lowest_illegal_crossings_30_years: record broken")
     missing = runner.invoke(app, ["alerts", "--db", db, "--resend", "99"])
     assert missing.exit_code != 0
 
@@ -41,4 +42,4 @@ def test_site_command_builds_the_status_site(built_db, tmp_path):
     result = runner.invoke(app, ["site", "--db", str(built_db), "--out", str(tmp_path / "site")])
     assert result.exit_code == 0, result.output
     assert "Status site:" in result.output
-    assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "site" / "claims").glob("*.html"))) == 18
+    assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "site" / "claims").glob("*.html"))) == 23

@@ -163,3 +163,17 @@ def test_partly_checkable_claims_say_what_is_missing(verdicts):
     assert "11 of 11 months" in v.explanation
     doses = verdicts["fentanyl_lethal_doses", "as_stated"]
     assert (doses.verdict, doses.observed) == ("holds", 129_000_000)
+
+
+def test_close_to_failing_is_the_catalogs_share_of_the_threshold(built_con, exports_2024):
+    from dataclasses import replace
+
+    claim = CATALOG.claim("mexico_exports_2024")
+    mexico = exports_2024["2010"][1] / 1000
+    margin = 0.01 * 335 - abs(mexico - 335)  # the ±1% the rule allows, less the gap
+    assert claim.rule["close_share"] * 335 < margin < 0.01 * 335
+    (as_catalogued, _) = evaluate_catalog(built_con, CATALOG, claims=[claim])
+    assert as_catalogued.verdict == "holds" and not as_catalogued.close and as_catalogued.margin == pytest.approx(margin)
+    closer = replace(claim, readings=(replace(claim.primary, rule={**claim.rule, "close_share": 0.01}),))
+    (near, _) = evaluate_catalog(built_con, CATALOG, claims=[closer])
+    assert near.verdict == "holds" and near.close

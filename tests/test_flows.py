@@ -96,4 +96,4 @@ def test_replay_over_the_recorded_releases(shared_data, tmp_path, capfd):
     with open_store(db, read_only=True) as store:
         kinds = dict(store.con.execute("select kind, count(*) from alerts group by kind").fetchall())
         statuses = {r[0] for r in store.con.execute("select status from alerts").fetchall()}
-    assert kinds == {"digest": 1, "claim_change": 17} and statuses == {"printed"}
+    assert kinds == {"digest": 1, "update": 13, "correction": 3, "checked": 2} and statuses == {"printed"}

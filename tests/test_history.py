@@ -48,6 +48,7 @@ def test_check_and_history_commands_record_evaluations(built_db, tmp_path):
     result = runner.invoke(app, ["check", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "✗ fails" in result.output and "✓ holds" in result.output and "– not checkable" in result.output
+    assert "⇄ depends on the reading" in result.output and "◐ holds over the 25.8 years" in result.output
     result = runner.invoke(app, ["history", "mexico_china_ratio_2024", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "new period: calendar 2023 -> calendar 2024" in result.output
@@ -56,7 +57,7 @@ def test_check_and_history_commands_record_evaluations(built_db, tmp_path):
         past = con.execute(
             "select count(distinct as_of_release_id) from claim_evaluations where claim_id = 'mexico_china_ratio_2024'"
         ).fetchone()[0]
-    modes = sum(2 if c.latest else 1 for c in CATALOG.claims)
-    assert now == modes and past == 6
+    verdicts = sum(max(1, len(c.readings)) * (2 if c.latest else 1) for c in CATALOG.claims)
+    assert now == verdicts and past == 6
     unknown = runner.invoke(app, ["history", "no_such_claim", "--db", str(db)])
     assert unknown.exit_code != 0

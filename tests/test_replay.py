@@ -69,25 +69,33 @@ def test_replay_alerts_are_exactly_the_changes_in_the_claims_histories(replayed)
     assert actual == expected
     assert len(expected) >= 10  # the recorded vintages move many claims
     kinds = {kind for _, _, kind in actual}
-    assert {"correction", "update", "revision"} <= kinds
+    assert {"correction", "update", "checked"} <= kinds  # revisions: see test_collect (none of a stated period here)
 
 
 def test_a_latest_only_change_is_an_update_and_never_a_correction(replayed):
     path, steps = replayed
-    aug = next(s for s in steps if s.outcome.release_id.startswith("cbp_southwest_encounters/fy22-fy25-aug@"))
+    census = [s for s in steps if s.outcome.release_id.startswith("census_trade/")]
     with open_store(path, read_only=True) as store:
         outbox = Outbox(store.con)
-        (alert,) = [a for a in map(outbox.get, aug.alert_ids) if a["claim_id"] == "lowest_illegal_crossings_30_years"]
-    assert alert["kind"] == "update"
-    assert alert["title"].startswith("↻ Update: lowest_illegal_crossings_30_years: newest period (August 2025) fails;")
-    assert alert["title"].endswith("the article's figure still holds, no correction needed")
-    assert "no longer holds" not in alert["title"] and "Correction" not in alert["title"]
+        alerts = {s.outcome.release_id: [outbox.get(a) for a in s.alert_ids] for s in census}
+    before_2024 = [a for release, found in alerts.items() if not release.startswith("census_trade/2025-04@")
+                   for a in found if a["kind"] != "digest"]
+    assert before_2024 and {a["kind"] for a in before_2024} == {"update"}  # 2024 not in the data yet: never a correction
+    (alert,) = [a for a in alerts[next(r for r in alerts if r.startswith("census_trade/2023-03@"))]
+                if a["claim_id"] == "mexico_largest_buyer"]
+    assert alert["title"] == ("↻ Update: mexico_largest_buyer: newest period (calendar 2022) fails; the article's own "
+                              "period is not in the data yet, no correction needed")
+    assert "no longer holds" not in alert["text"] and "Correction" not in alert["text"]
     lines = alert["text"].splitlines()
-    stated = next(i for i, line in enumerate(lines) if "As stated (June 2025" in line)
-    latest = next(i for i, line in enumerate(lines) if "Latest period (August 2025)" in line)
+    stated = next(i for i, line in enumerate(lines) if "As stated (calendar 2024)" in line)
+    latest = next(i for i, line in enumerate(lines) if "Latest period (calendar 2022)" in line)
     assert stated < latest  # both modes, the as-stated one first
-    assert "holds over the" in lines[stated] and "(claim: 30 years)" in lines[stated]
-    assert "latest period: ✓ holds → ✗ fails; new period: " in alert["text"]
+    assert ("latest period, by total trade (exports + imports), as Census ranks its top trading partners: ✓ holds → "
+            "✗ fails; new period: calendar 2019 -> calendar 2022") in alert["text"]
+    (correction,) = [a for a in alerts[next(r for r in alerts if r.startswith("census_trade/2025-04@"))]
+                     if a["claim_id"] == "mexico_largest_buyer"]
+    assert correction["kind"] == "correction"
+    assert correction["title"] == "✗ Correction needed: mexico_largest_buyer fails as published (other readings differ)"
 
 
 def test_a_broken_record_is_an_update_naming_the_new_record(replayed):
@@ -96,9 +104,10 @@ def test_a_broken_record_is_an_update_naming_the_new_record(replayed):
         outbox = Outbox(store.con)
         alerts = [outbox.get(a) for s in steps for a in s.alert_ids]
     record = [a for a in alerts if a["claim_id"] == "june_2025_lowest_nationwide_encounters" and "record broken" in a["text"]]
-    assert record, "July 2025 went below June 2025 but no alert said so"
-    first = record[0]
-    assert first["kind"] == "update" and first["title"].startswith("↻ Update: june_2025_lowest_nationwide_encounters: record broken (July 2025 (24,589 encounters) went below June 2025 (25,185 encounters)")
+    assert len(record) == 1, "July 2025 went below June 2025: one alert, once"
+    assert record[0]["kind"] == "update" and record[0]["title"] == (
+        "↻ Update: june_2025_lowest_nationwide_encounters: record broken (July 2025 (24,589 encounters) went below "
+        "June 2025 (25,185 encounters) and is the new low); the article's figure still holds, no correction needed")
 
 
 def test_claims_without_sources_never_alert_after_the_digest(replayed):

@@ -13,7 +13,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from claimwatch.claims.catalog import load_catalogs
+from claimwatch.alerts.compose import MARK, WORD
 from claimwatch.claims.evaluate import evaluate_catalog
+from claimwatch.claims.judge import overall, verdict_words
 from claimwatch.site.build import build_site
 from claimwatch.store import open_store
 
@@ -63,12 +65,21 @@ def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, bui
         item = page.locator(f"li#{claim.id}")
         assert item.locator("blockquote").inner_text() == claim.sentence
         rows = item.locator("table.verdicts tr").all_inner_texts()[1:]
-        wanted = [v for v in expected if v.claim_id == claim.id]
-        assert len(rows) == len(wanted)
-        for row, v in zip(rows, wanted):
-            assert MARKS[v.verdict] in row and v.period in row
-    assert "✗ fails" in page.locator("li#mexico_largest_buyer").inner_text()
-    assert "$334.0 billion against the nearest other value $349.4 billion" in page.locator("li#mexico_largest_buyer").inner_text()
+        wanted = []  # per mode: the verdict over all readings (when there are several), then each reading's
+        for mode in ("as_stated", "latest"):
+            own = [v for v in expected if v.claim_id == claim.id and v.mode == mode]
+            if len(own) > 1:
+                wanted.append((f"{MARK[overall(own)[0]]} {WORD[overall(own)[0]]}", own[0].period))
+            wanted += [(f"{MARK[v.verdict]} {verdict_words(v)}", v.period) for v in own]
+        assert len(rows) == len(wanted), claim.id
+        for row, (mark, period) in zip(rows, wanted):
+            assert mark in row and period in row, (row, mark)
+    buyer = page.locator("li#mexico_largest_buyer").inner_text()
+    assert "⇄ depends on the reading" in buyer and "✗ fails" in buyer and "✓ holds" in buyer
+    assert "Mexico: $334.0 billion against Canada: $349.4 billion" in buyer
+    assert "Mexico: $839.9 billion against Canada: $762.1 billion" in buyer
+    assert "◐ holds over the 25.8 years the data cover, since October 1999 (claim: 30 years)" in \
+        page.locator("li#lowest_illegal_crossings_30_years").inner_text()
     assert "Data through" in page.locator("li#mexico_exports_2024 .meta").inner_text()
     assert page.locator("img").count() == 9 and broken_images(page) == []
     assert errors == []
@@ -98,7 +109,7 @@ def test_every_link_between_pages_resolves(site, browser):
             else:
                 external.add(target)
         page.close()
-    assert len(seen) == 1 + 18 + 6  # index, every claim, every source with releases
+    assert len(seen) == 1 + 23 + 6  # index, every claim, every source with releases
     assert any(u.startswith("file:///") and u.endswith("country.xlsx") for u in external)  # source files
     docs = [u for u in external if u.endswith("index.html")]
     assert docs and all(Path(urlparse(u).path).is_file() for u in docs)  # each release's Data Docs

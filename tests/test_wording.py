@@ -227,7 +227,7 @@ def test_over_bound_exactly_at_bound_fails():
     judgement = over_bound(4000, 4000)
     assert not judgement.holds
     assert judgement.margin == 0
-    assert judgement.supported == "about $4,000"
+    assert judgement.supported == "about $4,000, not over $4,000"
 
 
 def test_over_bound_just_above_holds():
@@ -241,11 +241,14 @@ def test_over_bound_just_above_holds():
 @pytest.mark.parametrize(
     ("observed", "supported"),
     [
-        (3742, "about $3,700"),
-        (3750, "about $3,800"),
-        (3749.99, "about $3,700"),
-        (987.6, "about $990"),
-        (3.456, "about $3.5"),
+        (3742, "about $3,700, not over $4,000"),
+        (3750, "about $3,800, not over $4,000"),
+        (3749.99, "about $3,700, not over $4,000"),
+        (987.6, "about $990, not over $4,000"),
+        (3.456, "about $3.5, not over $4,000"),
+        # two figures would round up to the bound and contradict the verdict: one more figure each time
+        (3969.4, "about $3,970, not over $4,000"),
+        (3999.6, "about $3,999.6, not over $4,000"),
     ],
 )
 def test_over_bound_supports_two_significant_figures_half_up(observed, supported):
@@ -258,7 +261,7 @@ def test_over_bound_supports_two_significant_figures_half_up(observed, supported
 def test_over_bound_with_unit():
     judgement = over_bound(11.6, 12, prefix="", unit="million")
     assert judgement.rule == "over 12 million"
-    assert judgement.supported == "about 12 million"
+    assert judgement.supported == "about 11.6 million, not over 12 million"  # never "about 12 million"
 
 
 # --- approximately ---------------------------------------------------------------------------------------------

@@ -45,11 +45,11 @@ def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimE
         before, alert_id = told.get((v.claim_id, v.reading, v.mode), (None, 0))
         rule = claim.reading(v.reading).rule if v.reading or claim.readings else {}
         why = describe_change(before, v, rule)
+        if v.record_broken and v.record_broken != (before.record_broken if before else None):
+            found.append((ClaimEvent("update", before, v, f"record broken: {v.record_broken}"), alert_id))
         if before is None or before.verdict != v.verdict:
             found.append((ClaimEvent(_verdict_change(before, v), before, v, why), alert_id))
             continue
-        if v.record_broken and v.record_broken != before.record_broken:
-            found.append((ClaimEvent("update", before, v, f"record broken: {v.record_broken}"), alert_id))
         if (v.mode == "as_stated" and before.period == v.period and before.figures and v.figures
                 and before.figures != v.figures):
             found.append((ClaimEvent("revision", before, v, why), alert_id))

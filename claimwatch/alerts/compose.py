@@ -147,8 +147,10 @@ def _title(claim: Claim, kind: str, events: list[ClaimEvent], current: list[Verd
         if code in ("holds", "holds_over_coverage"):
             return f"{MARK[code]} Correction withdrawn: {claim.id} holds as published again"
         return f"? Correction check: {claim.id} can no longer be judged as published"
-    still = ("the article's figure still holds, no correction needed" if code in ("holds", "holds_over_coverage")
-             else "the article's own period is judged separately")
+    still = {"holds": "the article's figure still holds, no correction needed",
+             "holds_over_coverage": "the article's figure still holds, no correction needed",
+             "unknown": "the article's own period is not in the data yet, no correction needed"}.get(
+        code, "the article's own period is judged separately")
     if kind == "update":
         broken = next((e.after.record_broken for e in events if e.after.record_broken), None)
         if broken:
@@ -159,8 +161,10 @@ def _title(claim: Claim, kind: str, events: list[ClaimEvent], current: list[Verd
         return f"✎ Revised: {claim.id}: the figures behind it were revised; verdict unchanged ({WORD.get(code, code)})"
     if kind == "close_to_failing":
         return f"⚠ Close to failing: {claim.id} still holds, within the catalog's margin of its threshold"
-    if code in ("holds", "holds_over_coverage"):
-        return f"{MARK[code]} Checked: {claim.id} {verdict_words(primary) if primary else 'holds'} as published"
+    if code == "holds":
+        return f"✓ Checked: {claim.id} holds as published"
+    if code == "holds_over_coverage":
+        return f"◐ Checked: {claim.id} holds as published, {verdict_words(primary)[len('holds '):]}"
     return f"? Checked: {claim.id} cannot be judged as published yet"
 
 

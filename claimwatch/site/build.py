@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from claimwatch.alerts.compose import MARK, MODE, figure_line, verdict_text
+from claimwatch.alerts.compose import MARK, MODE, WORD, figure_line, verdict_text
 from claimwatch.claims.judge import verdict_words
 from claimwatch.claims.catalog import Catalog, indicator_sql
 from claimwatch.site.gather import claim_pages, source_pages
@@ -33,7 +33,7 @@ def site_dir(explicit: str | Path | None = None, db: str | Path | None = None) -
 def _environment(site: Path) -> Environment:
     env = Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape())
     env.globals.update(
-        mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, modename=MODE.get, sign=MARK.get,
+        mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, modename=MODE.get, sign=MARK.get, word=WORD.get,
         words=verdict_words, sql=indicator_sql,
         through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
         docs=lambda r: _docs_link(r, site / "sources"),

@@ -6,7 +6,7 @@ import duckdb
 
 # Columns added since a table was first released: (table, column, type) in the order they were added.
 ADDED_COLUMNS = (
-    ("claim_evaluations", "reading", "varchar not null default ''"),
+    ("claim_evaluations", "reading", "varchar default ''"),  # DuckDB adds no NOT NULL column: the default fills it
     ("claim_evaluations", "details", "json"),
 )
 # Tables whose primary key changed: rebuilt from sql/tables with the old rows copied ('' for a new key column).
