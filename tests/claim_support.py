@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 from collections import Counter
 from pathlib import Path
 
 import openpyxl
+import yaml
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
@@ -56,3 +58,23 @@ def census_trade_by_partner(xlsx: Path, year: int) -> dict[str, dict]:
             out[row[2]] = {"code": str(row[1]), "exports": e, "imports": i, "total": e + i}
     book.close()
     return out
+
+
+def catalog_entry(claim_id: str) -> dict:
+    """A fresh copy of one entry of the shipped catalog, to edit in a test."""
+    from claimwatch.claims.catalog import load_catalogs
+
+    (catalog,) = load_catalogs()
+    doc = yaml.safe_load(catalog.path.read_text())
+    return copy.deepcopy(next(c for c in doc["claims"] if c["id"] == claim_id))
+
+
+def write_catalog(folder: Path, claims: list[dict]) -> Path:
+    """The shipped catalog with these claims instead of its own, written into `folder`."""
+    from claimwatch.claims.catalog import load_catalogs
+
+    (catalog,) = load_catalogs()
+    doc = yaml.safe_load(catalog.path.read_text())
+    path = folder / catalog.path.name
+    path.write_text(yaml.safe_dump({**doc, "claims": claims}, allow_unicode=True))
+    return path

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
-import yaml
 from typer.testing import CliRunner
+
+from claim_support import catalog_entry, write_catalog
 
 from claimwatch.claims.catalog import load_catalog, load_catalogs
 from claimwatch.claims.evaluate import evaluate_catalog
@@ -15,17 +14,6 @@ from claimwatch.cli import app
 from claimwatch.errors import CatalogError
 
 (CATALOG,) = load_catalogs()
-DOC = yaml.safe_load(CATALOG.path.read_text())
-
-
-def entry(claim_id: str) -> dict:
-    return copy.deepcopy(next(c for c in DOC["claims"] if c["id"] == claim_id))
-
-
-def write(tmp_path, claims: list[dict]):
-    path = tmp_path / "us_mexico_trade_oped_2025.yaml"
-    path.write_text(yaml.safe_dump({**DOC, "claims": claims}, allow_unicode=True))
-    return path
 
 
 def test_the_shipped_catalog_lints_clean_on_an_empty_schema_and_on_the_recorded_store(built_con):
@@ -34,12 +22,12 @@ def test_the_shipped_catalog_lints_clean_on_an_empty_schema_and_on_the_recorded_
 
 
 def test_queries_that_do_not_bind_or_lack_a_column_are_reported(tmp_path):
-    exports, ratio, low = entry("mexico_exports_2024"), entry("mexico_china_ratio_2024"), entry("lowest_illegal_crossings_30_years")
+    exports, ratio, low = catalog_entry("mexico_exports_2024"), catalog_entry("mexico_china_ratio_2024"), catalog_entry("lowest_illegal_crossings_30_years")
     exports["observe"] = "select exports_busd as amount, complete from indicator where year = $year"
     ratio["observe"] = ratio["observe"].replace("exports_busd", "exports_usd_bn", 1)
     low["observe"] = low["observe"].replace("month as period, ", "")
     low["chart"]["query"] = "select month as x from indicator"
-    path = write(tmp_path, [exports, ratio, low])
+    path = write_catalog(tmp_path, [exports, ratio, low])
     problems = lint_catalog(load_catalog(path))
     assert problems[0] == (f"{path}: claim mexico_exports_2024: observe returns ['amount', 'complete'], the "
                            "stated_amount rule needs ['observed']")
@@ -51,9 +39,9 @@ def test_queries_that_do_not_bind_or_lack_a_column_are_reported(tmp_path):
 
 
 def test_a_subject_absent_from_the_indicator_is_a_catalog_error_not_unknown(tmp_path, built_con):
-    buyer = entry("mexico_largest_buyer")
+    buyer = catalog_entry("mexico_largest_buyer")
     buyer["readings"][1]["rule"]["subject"] = "Mexcio"
-    catalog = load_catalog(write(tmp_path, [buyer]))
+    catalog = load_catalog(write_catalog(tmp_path, [buyer]))
     assert lint_catalog(catalog) == []  # an empty store cannot tell
     assert lint_catalog(catalog, built_con) == [
         f"{catalog.path}: claim mexico_largest_buyer, reading total_trade: rule.subject 'Mexcio' is not a key of "
@@ -67,12 +55,12 @@ def test_the_lint_command_exits_one_on_any_problem(tmp_path, built_db):
     clean = runner.invoke(app, ["lint", "--db", str(built_db)])
     assert clean.exit_code == 0, clean.output
     assert f"{len(CATALOG.claims)} claims in 1 catalog(s): 0 problem(s) (keys checked against" in clean.output
-    next10 = entry("mexico_canada_vs_next_10")
+    next10 = catalog_entry("mexico_canada_vs_next_10")
     next10["readings"][0]["rule"]["top_keys"] = ["Mexico", "Canadá"]
-    bad = runner.invoke(app, ["lint", "--db", str(built_db), "--catalog", str(write(tmp_path, [next10]))])
+    bad = runner.invoke(app, ["lint", "--db", str(built_db), "--catalog", str(write_catalog(tmp_path, [next10]))])
     assert bad.exit_code == 1
     assert "rule.top_keys ['Canadá'] are not keys of trade_by_partner_year" in bad.output
-    ratio = entry("mexico_china_ratio_2024")
+    ratio = catalog_entry("mexico_china_ratio_2024")
     ratio["rule"]["decimals"] = "one"
-    wrong = runner.invoke(app, ["lint", "--catalog", str(write(tmp_path, [ratio]))])
+    wrong = runner.invoke(app, ["lint", "--catalog", str(write_catalog(tmp_path, [ratio]))])
     assert wrong.exit_code == 1 and "catalog error:" in wrong.output and "rule.decimals must be an integer" in wrong.output
