@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from claimwatch.ingest import ingest_candidate, recorded_entries
+from claimwatch.ingest import ingest_candidate, recorded_candidates, recorded_entries
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
@@ -34,20 +34,21 @@ def view_seconds(con) -> dict[str, float]:
 
 def one_run(releases: Path) -> tuple[float, dict[str, float], int, int, dict[str, float]]:
     """Ingest everything once into a new store; return seconds (total, per source), rows, file size, view seconds."""
-    sources = all_sources()
-    entries, _ = recorded_entries(releases, sources.values())
+    candidates, failed = recorded_candidates(releases, all_sources().values())  # in release order, as ingest does
+    if failed:
+        raise SystemExit(f"unreadable recorded releases: {failed}")
     per_source: dict[str, float] = defaultdict(float)
     rows = 0
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.duckdb"
         started = time.perf_counter()
         with open_store(path) as store:
-            for source, entry in entries:
+            for source, candidate in candidates:
                 t0 = time.perf_counter()
-                outcome = ingest_candidate(store, source, source.recorded(entry))
+                outcome = ingest_candidate(store, source, candidate)
                 per_source[source.name] += time.perf_counter() - t0
                 if outcome.status != "published":
-                    raise SystemExit(f"{entry}: {outcome.status} {outcome.detail}")
+                    raise SystemExit(f"{candidate.release_id}: {outcome.status} {outcome.detail}")
                 rows += outcome.rows or 0
             store.con.execute("checkpoint")
             total = time.perf_counter() - started
