@@ -19,7 +19,15 @@ def test_catalog_covers_the_claims_the_issue_lists():
         "per_capita_chinese_idb", "june_2025_lowest_nationwide_encounters", "june_2025_vs_2021_2024_average",
         "lowest_illegal_crossings_30_years", "mexican_vs_usbp_encounters_may2024_mar2025", "fentanyl_lethal_doses",
         "small_business_exports_110b", "mexican_components_10x_chinese",
+        # every checkable sentence: the opening claim, the small-business sentence as its three comparisons
+        "strongest_trade_relationship", "small_business_double_china", "small_business_more_than_six_combined",
+        "mexico_fentanyl_seizures_increased", "constellation_brands_billions",
     } <= ids
+    for claim_id in ("small_business_double_china", "small_business_more_than_six_combined",
+                     "mexico_fentanyl_seizures_increased", "constellation_brands_billions"):
+        assert set(CATALOG.claim(claim_id).not_checkable) == {"reason", "source_needed"}
+    assert [r.id for r in CATALOG.claim("mexico_canada_vs_next_10").readings] == ["total_trade", "exports"]
+    assert CATALOG.claim("mexico_canada_vs_next_10").primary.id == "total_trade"
     assert CATALOG.article["id"] == "us_mexico_trade_oped_2025"
 
 
