@@ -30,3 +30,13 @@ def project_dir(name: str) -> Path:
 def http_backoff() -> float:
     """Seconds of backoff between HTTP retries (urllib3's factor), from $CLAIMWATCH_HTTP_BACKOFF (default 1)."""
     return float(os.environ.get("CLAIMWATCH_HTTP_BACKOFF") or 1.0)
+
+
+def http_max_retry_after() -> float:
+    """Longest wait a server's Retry-After may impose, in seconds: $CLAIMWATCH_HTTP_MAX_RETRY_AFTER (default 60)."""
+    return float(os.environ.get("CLAIMWATCH_HTTP_MAX_RETRY_AFTER") or 60.0)
+
+
+def source_fetch_seconds() -> float:
+    """Seconds one source may spend discovering and fetching: $CLAIMWATCH_SOURCE_FETCH_SECONDS (default 300)."""
+    return float(os.environ.get("CLAIMWATCH_SOURCE_FETCH_SECONDS") or 300.0)
