@@ -13,6 +13,7 @@ from pathlib import Path
 from claimwatch import config
 from claimwatch.audit import Auditor
 from claimwatch.errors import FetchError, FormatError
+from claimwatch.fetch_all import fetch_newest
 from claimwatch.http import HttpClient
 from claimwatch.sources import Source
 from claimwatch.sources.base import Candidate
@@ -76,22 +77,35 @@ def ingest_candidate(store: Store, source: Source, candidate: Candidate, auditor
 
 
 def _each_newest(store: Store, sources: Iterable[Source], http: HttpClient | None, found) -> list[Outcome]:
-    """Discover and fetch each source's newest release and hand it to `found`; a source that fails is 'failed'."""
+    """Fetch each source's newest release (in parallel, each within its time limit) and hand it to `found`.
+
+    `found` runs in the sources' order, one at a time (DuckDB has one writer); a source that fails is 'failed'.
+    """
+    sources = list(sources)
     http = http or HttpClient(cache=store, backoff=config.http_backoff())
     outcomes = []
-    for source in sources:
-        try:
-            candidate = source.fetch(http, source.discover(http))
-        except FetchError as exc:
-            outcomes.append(Outcome(source.name, "", "failed", detail=str(exc)))
-            continue
-        outcomes.append(found(source, candidate))
+    for source, fetched in zip(sources, fetch_newest(sources, http)):
+        if isinstance(fetched, FetchError):
+            outcomes.append(Outcome(source.name, "", "failed", detail=str(fetched)))
+        else:
+            outcomes.append(found(source, fetched))
     return outcomes
+
+
+def stage_newest(store: Store, source: Source, candidate: Candidate) -> Outcome:
+    """Stage a source's newest release; if it is a file already rejected, the source is still failing."""
+    outcome = stage_candidate(store, source, candidate)
+    existing = store.find(candidate) if outcome.status == "unchanged" else None
+    if existing is None or existing.status != "rejected":
+        return outcome
+    return Outcome(source.name, candidate.label, "rejected",
+                   detail=f"the newest file is still {existing.release_id}, rejected: {existing.reason}; "
+                          "the last good data stay in force until a good file arrives")
 
 
 def stage_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:
     """Discover, fetch and stage the newest release of each source; one source failing does not stop the others."""
-    return _each_newest(store, sources, http, lambda source, candidate: stage_candidate(store, source, candidate))
+    return _each_newest(store, sources, http, lambda source, candidate: stage_newest(store, source, candidate))
 
 
 def probe_live(store: Store, sources: Iterable[Source], http: HttpClient | None = None) -> list[Outcome]:

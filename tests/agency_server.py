@@ -91,6 +91,12 @@ def stall(seconds: float) -> Reply:
 HTML_ERROR = Reply(200, HTML_ERROR_PAGE, (("Content-Type", "text/html; charset=utf-8"),))
 
 
+def html_error_dated(last_modified: str | None = None) -> Reply:
+    """An HTML error page with status 200 and a Last-Modified (default: now) but no ETag, as some CMSs send."""
+    modified = last_modified or format_datetime(datetime.now(timezone.utc), usegmt=True)
+    return Reply(200, HTML_ERROR_PAGE, (("Content-Type", "text/html; charset=utf-8"), ("Last-Modified", modified)))
+
+
 @dataclass
 class Request:
     """One request as the server saw it, and the status it answered."""

@@ -84,8 +84,11 @@ class Store:
 
     # ValidatorCache, for conditional HTTP requests
     def stored_copy(self, url: str) -> StoredCopy | None:
+        """The newest stored copy of `url` from a release not rejected: a rejected file's validators would
+        make the server answer 304 for it (e.g. an HTML error page dated now) and the real file never come."""
         row = self.con.execute(
-            "select etag, last_modified, content from raw_files where url = ? order by fetched_at desc limit 1",
+            "select f.etag, f.last_modified, f.content from raw_files as f join releases as r using (release_id)"
+            " where f.url = ? and r.status <> 'rejected' order by f.fetched_at desc limit 1",
             [url],
         ).fetchone()
         return StoredCopy(row[0], row[1], bytes(row[2])) if row else None
