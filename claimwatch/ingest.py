@@ -149,7 +149,7 @@ def ingest_live(
 
 
 def recorded_entries(releases_dir: Path, sources: Iterable[Source]) -> tuple[list[tuple[Source, Path]], list[str]]:
-    """(source, entry) for every recorded release under `releases_dir`, and the folders no source reads."""
+    """(source, entry) for every recorded release, and what is skipped: other folders, strays (`folder/README.md`)."""
     releases_dir = Path(releases_dir)
     if not releases_dir.is_dir():
         raise FileNotFoundError(f"{releases_dir}: no such folder of recorded releases")
@@ -160,7 +160,11 @@ def recorded_entries(releases_dir: Path, sources: Iterable[Source]) -> tuple[lis
         if source is None:
             ignored.append(folder.name)
             continue
-        entries.extend((source, entry) for entry in sorted(folder.iterdir()) if not entry.name.startswith("."))
+        for entry in sorted(folder.iterdir()):
+            if source.is_release_entry(entry):
+                entries.append((source, entry))
+            elif not entry.name.startswith("."):
+                ignored.append(f"{folder.name}/{entry.name}")
     return entries, ignored
 
 

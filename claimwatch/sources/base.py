@@ -125,6 +125,10 @@ class Source:
         """Read one recorded release: a file, or a folder of files, under the source's folder."""
         raise NotImplementedError
 
+    def is_release_entry(self, entry: Path) -> bool:
+        """Whether an entry of the source's recorded folder is named as a release (not a README, notes, old/)."""
+        return not entry.name.startswith(".")
+
     def parse(self, candidate: Candidate) -> ParsedRelease:
         """Turn the release's bytes into normalised tables, or raise FormatError."""
         raise NotImplementedError

@@ -79,6 +79,9 @@ class CbpCsvSource(Source):
         label = max(found, key=lambda lab: (label_data_through(lab), lab))
         return ReleaseRef(label, (found[label],))
 
+    def is_release_entry(self, entry: Path) -> bool:
+        return entry.is_file() and bool(self.file_pattern().search(entry.name.lower()))
+
     def recorded(self, entry: Path) -> Candidate:
         file = read_recorded_file(entry)
         label = self.label_of(file.name)

@@ -44,6 +44,9 @@ class CensusIdbPopulation(Source):
         file = replace(http.get_file(ref.urls[0], secret_params=api_key_params()), name="idb.json")
         return Candidate(self.name, ref.label, (file,), origin="live")
 
+    def is_release_entry(self, entry: Path) -> bool:
+        return entry.is_file() and entry.suffix.lower() == ".json"
+
     def recorded(self, entry: Path) -> Candidate:
         file = read_recorded_file(entry)
         return Candidate(self.name, entry.stem, (file,), origin="recorded")

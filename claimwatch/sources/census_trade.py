@@ -67,6 +67,9 @@ class CensusTrade(Source):
         # Census publishes early each month: the month of Last-Modified labels the release.
         return Candidate(self.name, ref.label or f"{published_at(file):%Y-%m}", (file,), origin="live")
 
+    def is_release_entry(self, entry: Path) -> bool:
+        return entry.is_dir() and bool(_RECORDED.fullmatch(entry.name))
+
     def recorded(self, entry: Path) -> Candidate:
         match = _RECORDED.fullmatch(entry.name)
         if not entry.is_dir() or not match:

@@ -58,6 +58,9 @@ class CensusTradeApi(Source):
             files.append(replace(http.get_file(url, secret_params=api_key_params()), name=f"{flow}.json"))
         return Candidate(self.name, ref.label, tuple(files), origin="live")
 
+    def is_release_entry(self, entry: Path) -> bool:
+        return entry.is_dir() and any((entry / f"{flow}.json").is_file() for flow in ENDPOINTS)
+
     def recorded(self, entry: Path) -> Candidate:
         files = tuple(read_recorded_file(entry / f"{flow}.json") for flow in ENDPOINTS)
         return Candidate(self.name, entry.name, files, origin="recorded")

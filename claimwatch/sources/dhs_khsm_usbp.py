@@ -78,6 +78,9 @@ class DhsKhsmUsbp(Source):
         label = max(found, key=label_data_through)
         return ReleaseRef(label, (found[label],))
 
+    def is_release_entry(self, entry: Path) -> bool:
+        return entry.is_file() and bool(_LINK.search(entry.name))
+
     def recorded(self, entry: Path) -> Candidate:
         match = _LINK.search(entry.name)
         if not entry.is_file() or not match or not 1 <= int(match.group(2)) <= 12:

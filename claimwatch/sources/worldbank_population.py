@@ -40,6 +40,9 @@ class WorldBankPopulation(Source):
         file = http.get_file(ref.urls[0])
         return Candidate(self.name, f"{published_at(file):%Y-%m-%d}", (file,), origin="live")
 
+    def is_release_entry(self, entry: Path) -> bool:
+        return entry.is_dir() and bool(re.fullmatch(r"commit-\d{4}-\d{2}-\d{2}", entry.name))
+
     def recorded(self, entry: Path) -> Candidate:
         match = re.fullmatch(r"commit-(\d{4}-\d{2}-\d{2})", entry.name)
         if not entry.is_dir() or not match:
