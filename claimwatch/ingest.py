@@ -16,7 +16,7 @@ from claimwatch.errors import FetchError, FormatError
 from claimwatch.fetch_all import fetch_newest
 from claimwatch.http import HttpClient
 from claimwatch.sources import Source
-from claimwatch.sources.base import Candidate
+from claimwatch.sources.base import Candidate, period_text
 from claimwatch.store import Store
 
 
@@ -45,6 +45,10 @@ def stage_candidate(store: Store, source: Source, candidate: Candidate) -> Outco
     """
     existing = store.find(candidate)
     if existing is not None:
+        stored = store.release(existing.release_id)
+        if stored["release_label"] != candidate.label:
+            return Outcome(source.name, candidate.label, "unchanged", existing.release_id,
+                           detail=copy_detail(candidate, stored, source.grain))
         status = "staged" if existing.status == "staged" else "unchanged"
         return Outcome(source.name, candidate.label, status, existing.release_id,
                        detail=f"already stored as {existing.status}")
@@ -56,6 +60,18 @@ def stage_candidate(store: Store, source: Source, candidate: Candidate) -> Outco
     if parsed is None:
         return Outcome(source.name, candidate.label, "rejected", release_id, detail=reason or "")
     return Outcome(source.name, candidate.label, "staged", release_id, parsed.rows, parsed.data_through)
+
+
+def copy_detail(candidate: Candidate, stored: dict, grain: str) -> str:
+    """A release under a new name with the bytes of a stored one: which one, and whether its name claims newer data."""
+    names = ", ".join(f.name for f in candidate.files)
+    through = period_text(stored["data_through"], grain) or "unknown"
+    text = (f"{names} (release {candidate.label}) has the exact bytes of stored release {stored['release_id']} "
+            f"({stored['status']}, data through {through})")
+    if candidate.stated_through and (stored["data_through"] is None or candidate.stated_through > stored["data_through"]):
+        text += (f": its name claims data through {period_text(candidate.stated_through, grain)}, newer than its "
+                 "content; a renamed copy, not a new release")
+    return text
 
 
 def audit_outcome(auditor: Auditor, staged: Outcome) -> Outcome:

@@ -42,3 +42,28 @@ def test_stray_files_in_a_source_folder_are_skipped_with_a_notice(shared_data, t
     assert result.output.count("published") == 2 and "failed" not in result.output
     for name in ("README.md", "notes.txt", "old"):
         assert f"{FOLDER}/{name}: not a source claimwatch reads; skipped" in result.output
+
+
+def test_a_renamed_copy_of_a_stored_release_says_its_name_claims_newer_data(shared_data, tmp_path):
+    releases = releases_folder(shared_data, tmp_path, {NOV: NOV})
+    sources = [CbpSouthwestEncounters()]
+    with open_store(tmp_path / "c.duckdb") as store:
+        (first,) = ingest_recorded(store, releases, sources)
+        assert first.status == "published"
+        os.symlink(shared_data / FOLDER / NOV, releases / FOLDER / RENAMED)  # NOV's bytes under a December name
+        outcomes = {o.label: o for o in ingest_recorded(store, releases, sources)}
+        count = store.con.execute("select count(*) from releases").fetchone()[0]
+    copy = outcomes["fy23-fy26-dec"]
+    assert (copy.status, copy.release_id) == ("unchanged", first.release_id)
+    assert RENAMED in copy.detail and first.release_id in copy.detail and "data through 2024-11" in copy.detail
+    assert "its name claims data through 2025-12, newer than its content" in copy.detail
+    assert outcomes["fy22-fy25-nov"].detail == "already stored as published"
+    assert count == 1
+
+
+def test_a_renamed_copy_in_the_first_ingest_is_not_staged_twice(shared_data, tmp_path):
+    releases = releases_folder(shared_data, tmp_path, {NOV: NOV, RENAMED: NOV})
+    with open_store(tmp_path / "c.duckdb") as store:
+        outcomes = {o.label: o for o in ingest_recorded(store, releases, [CbpSouthwestEncounters()])}
+    assert outcomes["fy22-fy25-nov"].status == "published"
+    assert outcomes["fy23-fy26-dec"].status == "unchanged" and "newer than its content" in outcomes["fy23-fy26-dec"].detail
