@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from bad_input_support import (
-    SOURCES, Workbook, build_store, fingerprint, ingest_quarantined_release, with_field, without_month,
+    SOURCES, Workbook, build_store, field, fingerprint, ingest_quarantined_release, with_field, without_month,
 )
 from claimwatch.audit import Auditor
 from claimwatch.errors import ClaimwatchError
@@ -57,14 +57,20 @@ def test_cbp_negative_count_is_quarantined(base_db, apr, tmp_path):
         ("cbp_encounters__monthly", "rows", "expect_column_values_to_be_between", "encounter_count"),
     )
     assert "-5" in reason
+    year, _, month, region, state, demographic, citizenship, title, _ = field(apr, 2)
+    number = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"].index(month) + 1
+    calendar = f"{int(year) - (number >= 10)}-{number:02d}"  # CBP's fiscal year starts in October
+    assert (f"encounter_count -5 at land_border_region {region}, state {state}, demographic {demographic}, "
+            f"citizenship {citizenship}, title_of_authority {title}, month {calendar}") in reason, reason
 
 
 def test_cbp_month_missing_in_the_middle_is_quarantined(base_db, apr, tmp_path):
     content = without_month(apr, "2022", "JUN")
-    ingest_quarantined_release(
+    reason = ingest_quarantined_release(
         tmp_path, base_db, "cbp_encounters", APR, content,
         ("cbp_encounters__monthly", "release_summary", "expect_column_values_to_be_between", "missing_periods"),
     )
+    assert "missing_periods 1 (missing 2022-06)" in reason, reason  # fiscal 2022's June is calendar June 2022
 
 
 def test_release_older_than_the_stored_one_is_quarantined(shared_data, base_db, tmp_path):
@@ -110,7 +116,7 @@ def test_validate_command_revalidates_and_builds_data_docs(base_db, apr, tmp_pat
     assert outcome.status == "quarantined"
     assert docs == tmp_path / "docs" / "index.html" and docs.is_file()
     pages = [p.name for p in (tmp_path / "docs" / "validations").rglob("*.html")]
-    assert len(pages) == 4, pages  # one page per frame of the cbp_encounters__monthly suite
+    assert len(pages) == 5, pages  # one page per frame of the cbp_encounters__monthly suite
     assert any("fy21-fy24-apr" in str(p) for p in (tmp_path / "docs" / "validations").rglob("*.html"))
 
     run = subprocess.run([claimwatch_command(), "validate", "cbp_encounters/fy21-fy24-apr", "--db", str(db)],

@@ -42,7 +42,7 @@ def test_results_say_what_was_checked_and_observed(built_con):
         [release_id],
     ).fetchall()
     frames = Counter(r[0] for r in rows)
-    assert set(frames) == {"rows", "release_summary", "period_revisions", "fiscal_years"}
+    assert set(frames) == {"rows", "release_summary", "period_revisions", "fiscal_years", "newest_period"}
     assert all(r[4] for r in rows)
     fresh = [r for r in rows if r[2] == "periods_newer_than_previous"]
     assert [(r[1], r[3], json.loads(r[5])["min_value"]) for r in fresh] == [("expect_column_values_to_be_between", "error", 0)]

@@ -2,8 +2,8 @@
 
 An expectation's `meta.frame` names its frame. `rows` is the release's rows of the table; any other name is
 an audit query, `sql/audits/<table>__<frame>.sql` if the table has its own, else the shared template
-`sql/audits/<frame>.sql`, formatted with the table's name, period column and main value, and run with the
-release id as the `$release_id` parameter.
+`sql/audits/<frame>.sql`, formatted with the table's name, period column, key columns and main value, and run
+with the release id as the `$release_id` parameter.
 """
 
 from __future__ import annotations
@@ -31,9 +31,14 @@ _DTYPES = {
     "DATE": "datetime64[us]",
 }
 
+# Per period grain: the period as a running index, data-through as the same index, and an index back to a label.
 _PERIOD_INDEX = {
-    "month": ("year(month) * 12 + month(month)", "year(data_through) * 12 + month(data_through)"),
-    "year": ("year", "year(data_through)"),
+    "month": (
+        "year(month) * 12 + month(month)",
+        "year(data_through) * 12 + month(data_through)",
+        "printf('%04d-%02d', (i - 1) // 12, (i - 1) % 12 + 1)",
+    ),
+    "year": ("year", "year(data_through)", "cast(i as varchar)"),
 }
 
 
@@ -54,14 +59,16 @@ def frame_sql(spec: TableSpec, frame: str) -> str:
     """The query that builds `frame` for `spec` (parameter: $release_id), read and formatted once per process."""
     if frame == ROWS:
         return f"select * exclude (release_id) from {spec.name} where release_id = $release_id"
-    period_index, through_index = _PERIOD_INDEX[spec.period]
+    period_index, through_index, index_label = _PERIOD_INDEX[spec.period]
     return audit_sql_path(spec.name, frame).read_text().format(
         table=spec.name,
         period=spec.period,
+        keys=", ".join(spec.keys),
         value=spec.values[0],
         total_rows=spec.total_rows,
         period_index=period_index,
         through_index=through_index,
+        index_label=index_label,
     )
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from claimwatch.sources.base import TableSpec
-from claimwatch.validation.frames import build_frame
+from claimwatch.validation.frames import ROWS, build_frame
 from claimwatch.validation.suites import SEVERITIES, SuiteFile, load_suites
 
 SAMPLE_SIZE = 5
@@ -129,7 +130,7 @@ class Validator:
                 result = self._definition(spec.name, frame, expectations).run(
                     batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY"
                 )
-                findings.extend(_finding(spec.name, frame, r) for r in result.results)
+                findings.extend(_finding(spec.name, frame, r, _evidence(spec, frame, df, r)) for r in result.results)
         self.validated += 1
         return ReleaseValidation(release_id, findings, time.perf_counter() - started, validated_at)
 
@@ -141,8 +142,36 @@ class Validator:
         return self.docs_dir / "index.html"
 
 
-def _finding(suite: str, frame: str, r) -> Finding:
-    """Turn one GX ExpectationValidationResult into a Finding (an expectation that raised counts as failed)."""
+def _label(value: Any) -> str:
+    """A frame value as a message shows it: months as YYYY-MM, whole floats without '.0'."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m") if value.day == 1 else value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "null" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+
+
+def _evidence(spec: TableSpec, frame: str, df: pd.DataFrame, r) -> list[str] | None:
+    """What a failed expectation found, row by row: the value, then the key and period (rows) or the columns
+    named in its `meta.evidence` (audit frames), e.g. 'encounter_count -1 at state TX, ..., month 2025-09'."""
+    config, result = r.expectation_config, r.result or {}
+    indexes = result.get("partial_unexpected_index_list")
+    where = list(spec.keys) + [spec.period] if frame == ROWS else list((config.meta or {}).get("evidence") or [])
+    if r.success or not indexes or not where:
+        return None
+    checked = [config.kwargs["column"]] if "column" in config.kwargs else list(config.kwargs.get("column_list", []))
+    lines = []
+    for index in indexes[:SAMPLE_SIZE]:
+        row = df.loc[index]
+        found = ", ".join(f"{c} {_label(row[c])}" for c in checked if c in df.columns)
+        context = ", ".join(f"{c} {_label(row[c])}" for c in where if c in df.columns and c not in checked)
+        lines.append(f"{found} at {context}" if frame == ROWS else f"{found} ({context})")
+    return lines
+
+
+def _finding(suite: str, frame: str, r, evidence: list[str] | None = None) -> Finding:
+    """Turn one GX ExpectationValidationResult into a Finding (an expectation that raised counts as failed);
+    the sample of a failed one is its `evidence` when there is some, else GX's unexpected values."""
     config = r.expectation_config
     kwargs = {k: v for k, v in dict(config.kwargs).items() if k != "batch_id"}
     result = r.result or {}
@@ -160,6 +189,6 @@ def _finding(suite: str, frame: str, r) -> Finding:
         success=bool(r.success) and not raised,
         observed_value=observed,
         unexpected_count=result.get("unexpected_count"),
-        unexpected_sample=list(result.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
+        unexpected_sample=evidence or list(result.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
         notes=config.notes,
     )

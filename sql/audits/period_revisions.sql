@@ -1,4 +1,4 @@
--- period_revisions: each period a staged release shares with the previous published vintage, with both totals and the revision's share (GX audit frame)
+-- period_revisions: each period a staged release shares with the previous published vintage, with both row counts and totals and the revision's share (GX audit frame)
 with this_release as (
     select release_id, source, ingested_at
     from releases
@@ -12,19 +12,22 @@ previous_release as (
     limit 1
 ),
 new_totals as (
-    select {period} as period, sum({value}) as new_total
+    select {period} as period, count(*) as new_rows, sum({value}) as new_total
     from {table}
     where release_id = $release_id and {value} is not null and ({total_rows})
     group by period
 ),
 old_totals as (
-    select {period} as period, sum({value}) as old_total
+    select {period} as period, count(*) as old_rows, sum({value}) as old_total
     from {table}
     where release_id = (select release_id from previous_release) and {value} is not null and ({total_rows})
     group by period
 )
 select
     cast(period as varchar) as period,
+    old_rows,
+    new_rows,
+    new_rows / old_rows as row_ratio,
     old_total,
     new_total,
     abs(new_total - old_total) / nullif(old_total, 0) as revision_share

@@ -39,6 +39,15 @@ coverage as (
         count(*) as periods_covered,
         count(*) filter (where period_index > (select {through_index} from this_release)) as periods_after_data_through
     from these_periods
+),
+all_indexes as (
+    select unnest(generate_series(first_index, last_index)) as i
+    from coverage
+),
+gaps as (
+    select string_agg({index_label}, ', ' order by i) as missing
+    from all_indexes
+    where i not in (select period_index from these_periods)
 )
 select
     (select count(*) from {table} where release_id = $release_id) as row_count,
@@ -46,6 +55,7 @@ select
     (select count(*) from {table} where release_id = $release_id) / (select row_count from previous_release) as row_count_ratio,
     c.periods_covered,
     c.last_index - c.first_index + 1 - c.periods_covered as missing_periods,
+    (select missing from gaps) as missing,
     c.periods_after_data_through,
     (select data_through from this_release) as data_through,
     (select data_through from previous_release) as previous_data_through,
