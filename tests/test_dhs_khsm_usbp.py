@@ -101,7 +101,7 @@ def test_recorded_release_is_published_and_passes_its_suite(built_con, workbook)
     frames = built_con.execute(
         "select distinct frame from validation_results where release_id like 'dhs_khsm_usbp/%' order by 1"
     ).fetchall()
-    assert frames == [("period_revisions",), ("regions_total",), ("release_summary",), ("rows",)]
+    assert frames == [("newest_period",), ("period_revisions",), ("regions_total",), ("release_summary",), ("rows",)]
     latest = built_con.execute("select count(*), max(month) from dhs_khsm_usbp__monthly_latest").fetchone()
     assert latest == (rows, date(2024, 11, 1))
 
