@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from claimwatch import config
@@ -114,17 +115,19 @@ def sql(
     csv_out: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output instead of a table.")] = False,
     max_rows: Annotated[int, typer.Option(help="Rows to show in the table.")] = 200,
 ) -> None:
-    """Run an ad-hoc read-only query against the store."""
-    with open_store(config.db_path(db), read_only=True) as store:
-        try:
-            cursor = store.con.execute(query)
-        except duckdb.Error as exc:
-            err.print(f"[red]query failed:[/] {exc}")
-            raise typer.Exit(2) from None
-        if cursor.description is None:
-            return
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
+    """Run an ad-hoc read-only query against the store (it cannot write, attach, install or change anything)."""
+    from claimwatch.sql_guard import QueryFailed, RefusedQuery, guarded_connection, run_read
+
+    con = guarded_connection(config.db_path(db))
+    try:
+        names, rows = run_read(con, query)
+    except (RefusedQuery, QueryFailed) as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    if not names:
+        return
     if csv_out:
         writer = csv.writer(sys.stdout)
         writer.writerow(names)
