@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -21,7 +20,7 @@ from claimwatch.errors import ClaimwatchError
 from claimwatch.ingest import Outcome, audit_outcome, ingest_live, ingest_recorded, recorded_entries, stored_outcome
 from claimwatch.sources import SOURCE_CLASSES, all_sources
 from claimwatch.sources.base import period_text
-from claimwatch.store import open_store
+from claimwatch.cli_guard import reading_store, writing_store
 
 app = typer.Typer(help="Keep a published article honest against the official statistics behind it.", no_args_is_help=True)
 console = Console()
@@ -29,6 +28,14 @@ err = Console(stderr=True, soft_wrap=True)  # messages name paths: never wrap th
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default $CLAIMWATCH_DB or data/claimwatch.duckdb).")]
 SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source (repeatable).")]
+
+
+@app.callback()
+def options(debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False) -> None:
+    """Keep a published article honest against the official statistics behind it."""
+    from claimwatch.cli_guard import OPTIONS
+
+    OPTIONS["debug"] = debug
 
 
 def pick_sources(names: list[str] | None, mirror: str | None = None):
@@ -70,7 +77,7 @@ def ingest(
 ) -> None:
     """Discover, fetch and store the newest release of every source (or every release in --releases)."""
     sources = pick_sources(source, mirror)
-    with open_store(config.db_path(db)) as store:
+    with writing_store(db, create=True) as store:
         auditor = Auditor(store)
         if releases is not None:
             _, ignored = recorded_entries(releases, sources)
@@ -89,7 +96,7 @@ def ingest(
 @app.command()
 def releases(source: SourceOption = None, db: DbOption = None) -> None:
     """List the releases in the store: source, label, data-through, fetched at, sha256, rows, status."""
-    with open_store(config.db_path(db), read_only=True) as store:
+    with reading_store(db) as store:
         rows = [r for r in store.releases() if not source or r["source"] in source]
     table = Table(title=f"Releases in {config.db_path(db)}")
     for column in ("source", "release", "data through", "fetched at", "sha256", "rows", "validation", "status"):
@@ -178,7 +185,7 @@ def validate(
     db: DbOption = None,
 ) -> None:
     """Re-validate a stored release (default: every staged one) and publish or quarantine it by the result."""
-    with open_store(config.db_path(db)) as store:
+    with writing_store(db) as store:
         release_ids = pick_releases(store, release, all_releases)
         auditor = Auditor(store)
         outcomes = []
@@ -218,12 +225,10 @@ from claimwatch import cli_claims  # noqa: E402, F401 - registers check, history
 
 
 def main() -> None:
-    """Run the command line, turning claimwatch's own errors into a message and exit status 2."""
-    try:
-        app()
-    except (ClaimwatchError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(2)
+    """Run the command line: a known failure is one `error:` line and exit status 2 (`--debug`: the traceback)."""
+    from claimwatch.cli_guard import run_app
+
+    run_app(app, err)
 
 
 if __name__ == "__main__":  # `python -m claimwatch.cli`: run the imported module, where every command is registered

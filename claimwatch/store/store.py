@@ -62,6 +62,13 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _rollback(self) -> None:
+        """Roll back after a failure, keeping the failure: a failed commit (a full disk) leaves no transaction."""
+        try:
+            self.con.execute("rollback")
+        except duckdb.Error:
+            pass
+
     def create_schema(self, tables: Iterable[TableSpec]) -> None:
         """Create the tables in sql/tables and the _latest/_revisions views of each normalised table.
 
@@ -80,7 +87,7 @@ class Store:
                 self.con.execute(revisions_view(spec))
             self.con.execute("commit")
         except BaseException:
-            self.con.execute("rollback")
+            self._rollback()
             raise
 
     # ValidatorCache, for conditional HTTP requests
@@ -134,7 +141,7 @@ class Store:
                 self.con.unregister("incoming")
             self.con.execute("commit")
         except BaseException:
-            self.con.execute("rollback")
+            self._rollback()
             raise
         return release_id
 
@@ -181,7 +188,7 @@ def store_problem(path: Path, exc: BaseException) -> str | None:
         return f"{path}: not a claimwatch (DuckDB) database; give the path of a store with --db, or move this file away"
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left on device" in text:
         return f"{path}: the disk is full; free space on it (or use --db on another disk) and run again"
-    if (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR)
+    if (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST)
             or any(s in text for s in ("Read-only file system", "Permission denied", "Not a directory"))):
         return f"{path}: cannot write here (read-only or not a folder); choose a writable location with --db"
     if isinstance(exc, OSError) and exc.errno == errno.ENOENT or "No such file or directory" in text:
