@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from claimwatch.cli import app
 from claimwatch.cli_guard import failure_line
+from claimwatch.run_lock import run_lock
 from claimwatch.store import open_store
 from test_cli import claimwatch_command, small_releases
 
@@ -197,3 +198,16 @@ def test_history_records_only_when_asked(small_db):
     assert evaluations() == 0
     assert runner.invoke(app, ["history", CLAIM, "--record", "--db", str(small_db)]).exit_code == 0
     assert evaluations() > 0
+
+
+def test_every_writing_command_takes_the_run_lock(small_db, shared_data, tmp_path):
+    folder = small_releases(shared_data, tmp_path / "more")
+    before = small_db.read_bytes()
+    with run_lock(small_db):  # a `claimwatch run` (or another writing command) in progress
+        for command in (["ingest", "--releases", folder], ["replay", "--releases", folder], ["validate", "--all"],
+                        ["check"], ["history", CLAIM, "--record"], ["alerts", "--send"], ["alerts", "--resend", "1"]):
+            line = one_error_line(claimwatch(*command, "--db", small_db))
+            assert "another claimwatch run holds" in line and f"{small_db}.lock" in line, (command, line)
+        reading = claimwatch("history", CLAIM, "--db", small_db)  # reading commands need no lock
+        assert reading.returncode == 0, reading.stderr
+    assert small_db.read_bytes() == before
