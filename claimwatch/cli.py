@@ -160,17 +160,19 @@ def run(
     """Run the monthly job as a Prefect flow (a temporary local Prefect API unless one is configured)."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.monthly_check import monthly_check  # Prefect lives in flows/, imported only here
+    from flows.local_api import temporary_api  # Prefect lives in flows/, imported only here
+    from flows.monthly_check import monthly_check
 
     docs_dir = run_docs_dir(config.db_path(db).parent / "validation-docs")
-    summary = monthly_check(
-        db=str(config.db_path(db)),
-        releases=str(releases) if releases else None,
-        sources=source or None,
-        docs_dir=str(docs_dir),
-        slack_channel=slack_channel,
-        return_state=True,
-    )
+    with temporary_api():  # a killed run (even kill -9) takes its temporary API server with it
+        summary = monthly_check(
+            db=str(config.db_path(db)),
+            releases=str(releases) if releases else None,
+            sources=source or None,
+            docs_dir=str(docs_dir),
+            slack_channel=slack_channel,
+            return_state=True,
+        )
     print_docs(docs_dir / "index.html")
     if summary.is_failed():
         err.print(f"[red]monthly-check failed:[/] {summary.message}")
