@@ -163,6 +163,8 @@ def run(
     from flows.local_api import temporary_api  # Prefect lives in flows/, imported only here
     from flows.monthly_check import monthly_check
 
+    with writing_store(db, create=True):
+        pass  # a foreign file, an unwritable place or a busy store: one line now, before Prefect starts
     docs_dir = run_docs_dir(config.db_path(db).parent / "validation-docs")
     with temporary_api():  # a killed run (even kill -9) takes its temporary API server with it
         summary = monthly_check(

@@ -90,6 +90,19 @@ def temporary_api() -> Iterator[str | None]:
     try:
         yield url
     finally:
+        drain_workers()
         os.environ.pop("PREFECT_API_URL", None)
         prefect.context.refresh_global_settings_context()
         stop_server(process)
+
+
+def drain_workers(timeout: float = 10.0) -> None:
+    """Send the run's last logs and events while the server still answers (else: "Error logging to API")."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=timeout)
+        except Exception:  # noqa: BLE001 - best effort: the run's outcome is already decided
+            pass

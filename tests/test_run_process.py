@@ -1,5 +1,5 @@
 """`claimwatch run` as a real process: a killed run takes Prefect's temporary API server with it, and a run that
-finds the store busy exits non-zero with one line."""
+finds the store busy (or not a store) exits 2 with one line."""
 
 from __future__ import annotations
 
@@ -84,14 +84,22 @@ def test_kill_9_of_a_run_leaves_no_temporary_server(shared_data, tmp_path):
             os.kill(server, signal.SIGKILL)  # what the old code left behind, so the test cleans up after it
 
 
-def test_a_run_that_finds_the_store_busy_exits_1_with_one_line(shared_data, tmp_path):
+def test_a_run_that_finds_the_store_busy_exits_2_with_one_line(shared_data, tmp_path):
     db = tmp_path / "c.duckdb"
     with run_lock(db):  # e.g. `claimwatch ingest` in progress
         done = subprocess.run([claimwatch_command(), "run", "--releases", str(small_releases(shared_data, tmp_path)),
                                "--source", "cbp_southwest_encounters", "--db", str(db)],
                               env=run_env(), capture_output=True, text=True, timeout=180)
-    assert done.returncode == 1, (done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr and "ERROR" in done.stderr  # Prefect's log: one error record
-    failed = [line for line in done.stderr.splitlines() if line.startswith("monthly-check failed:")]
-    assert len(failed) == 1 and "busy: " in failed[0] and "another claimwatch run holds" in failed[0], done.stderr
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()  # checked before Prefect starts (the flow itself ends Failed "busy: ")
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "another claimwatch run holds" in lines[0], lines
     assert not db.exists()
+
+
+def test_a_run_on_a_file_that_is_not_a_store_is_one_line(shared_data, tmp_path):
+    text = tmp_path / "notes.duckdb"
+    text.write_text("notes\n")
+    done = subprocess.run([claimwatch_command(), "run", "--releases", str(small_releases(shared_data, tmp_path)),
+                           "--db", str(text)], env=run_env(), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        f"error: {text}: not a claimwatch (DuckDB) database; give the path of a store with --db, or move this file away"]
