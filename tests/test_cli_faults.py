@@ -14,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from claimwatch.cli import app
-from claimwatch.cli_guard import failure_line
 from claimwatch.run_lock import run_lock
 from claimwatch.store import open_store
 from test_cli import claimwatch_command, small_releases
@@ -153,6 +152,8 @@ def test_a_full_disk_is_one_line(shared_data, tmp_path):
 
 def test_a_full_disk_line_without_a_mount(tmp_path):
     """The same lines from the errors a full disk raises (DuckDB's failed commit, an OSError with no file)."""
+    from claimwatch.cli_guard import failure_line
+
     wal = tmp_path / "c.duckdb.wal"
     commit = duckdb.TransactionException(f'TransactionContext Error: Failed to commit: Could not write file "{wal}": '
                                          "No space left on device")
