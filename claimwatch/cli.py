@@ -77,10 +77,10 @@ def ingest(
 ) -> None:
     """Discover, fetch and store the newest release of every source (or every release in --releases)."""
     sources = pick_sources(source, mirror)
+    ignored = recorded_entries(releases, sources)[1] if releases is not None else []  # a missing folder: no store made
     with writing_store(db, create=True) as store:
         auditor = Auditor(store)
         if releases is not None:
-            _, ignored = recorded_entries(releases, sources)
             for name in ignored:
                 err.print(f"[dim]{releases / name}: not a source claimwatch reads; skipped[/]")
             outcomes = ingest_recorded(store, releases, sources, auditor=auditor)

@@ -43,6 +43,8 @@ def failure_line(exc: BaseException) -> str | None:
     """One line for an error a user can act on (a store problem, a missing file), or None for a bug."""
     if isinstance(exc, ClaimwatchError):
         return str(exc)
+    if isinstance(exc, OSError) and exc.errno is None:
+        return str(exc)  # our own message ("…: no such folder of recorded releases")
     if isinstance(exc, OSError):
         where = exc.filename or OPTIONS["db"] or "?"  # GX writing Data Docs beside the store names no file
         return store_problem(Path(where), exc) or f"{where}: {exc.strerror or exc}"

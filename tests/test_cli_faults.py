@@ -100,7 +100,7 @@ def test_a_mistyped_db_creates_nothing(tmp_path, command):
 def test_a_file_that_is_not_a_store_is_one_line(tmp_path):
     text = tmp_path / "notes.duckdb"
     text.write_text("these are my notes, not a database\n")
-    for command in (["releases"], ["ingest", "--releases", tmp_path / "none"], ["check"]):
+    for command in (["releases"], ["ingest", "--releases", tmp_path], ["check"], ["run", "--releases", tmp_path]):
         line = one_error_line(claimwatch(*command, "--db", text))
         assert str(text) in line and "not a claimwatch (DuckDB) database" in line and "--db" in line
     assert text.read_text() == "these are my notes, not a database\n"
@@ -212,3 +212,9 @@ def test_every_writing_command_takes_the_run_lock(small_db, shared_data, tmp_pat
         reading = claimwatch("history", CLAIM, "--db", small_db)  # reading commands need no lock
         assert reading.returncode == 0, reading.stderr
     assert small_db.read_bytes() == before
+
+
+def test_a_missing_releases_folder_makes_no_store(tmp_path):
+    line = one_error_line(claimwatch("ingest", "--releases", tmp_path / "nowhere", "--db", tmp_path / "new" / "c.duckdb"))
+    assert line == f"error: {tmp_path / 'nowhere'}: no such folder of recorded releases"
+    assert not (tmp_path / "new").exists()
