@@ -85,9 +85,11 @@ def test_a_second_run_fails_busy_without_touching_the_database(shared_data, tmp_
     with run_lock(db):  # another run, or `claimwatch ingest`, holds the store
         run = monthly_check(db=str(db), releases=str(shared_data), return_state=True)
         probed = probe(db=str(db), return_state=True)
+        replayed = replay(releases=str(shared_data), db=str(db), return_state=True)
     assert run.is_failed() and run.message.startswith("busy: ")  # a state an operator can alert on
     assert "another claimwatch run holds" in run.message
     assert probed.is_failed() and probed.message.startswith("busy: ")
+    assert replayed.is_failed() and replayed.message.startswith("busy: ")
     assert not db.exists()
 
 
