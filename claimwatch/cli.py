@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
-import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from claimwatch import config
@@ -20,7 +20,7 @@ from claimwatch.errors import ClaimwatchError
 from claimwatch.ingest import Outcome, audit_outcome, ingest_live, ingest_recorded, recorded_entries, stored_outcome
 from claimwatch.sources import SOURCE_CLASSES, all_sources
 from claimwatch.sources.base import period_text
-from claimwatch.store import open_store
+from claimwatch.cli_guard import reading_store, writing_store
 
 app = typer.Typer(help="Keep a published article honest against the official statistics behind it.", no_args_is_help=True)
 console = Console()
@@ -28,6 +28,14 @@ err = Console(stderr=True, soft_wrap=True)  # messages name paths: never wrap th
 
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default $CLAIMWATCH_DB or data/claimwatch.duckdb).")]
 SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source (repeatable).")]
+
+
+@app.callback()
+def options(debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False) -> None:
+    """Keep a published article honest against the official statistics behind it."""
+    from claimwatch.cli_guard import OPTIONS
+
+    OPTIONS["debug"] = debug
 
 
 def pick_sources(names: list[str] | None, mirror: str | None = None):
@@ -69,10 +77,10 @@ def ingest(
 ) -> None:
     """Discover, fetch and store the newest release of every source (or every release in --releases)."""
     sources = pick_sources(source, mirror)
-    with open_store(config.db_path(db)) as store:
+    ignored = recorded_entries(releases, sources)[1] if releases is not None else []  # a missing folder: no store made
+    with writing_store(db, create=True) as store:
         auditor = Auditor(store)
         if releases is not None:
-            _, ignored = recorded_entries(releases, sources)
             for name in ignored:
                 err.print(f"[dim]{releases / name}: not a source claimwatch reads; skipped[/]")
             outcomes = ingest_recorded(store, releases, sources, auditor=auditor)
@@ -88,7 +96,7 @@ def ingest(
 @app.command()
 def releases(source: SourceOption = None, db: DbOption = None) -> None:
     """List the releases in the store: source, label, data-through, fetched at, sha256, rows, status."""
-    with open_store(config.db_path(db), read_only=True) as store:
+    with reading_store(db) as store:
         rows = [r for r in store.releases() if not source or r["source"] in source]
     table = Table(title=f"Releases in {config.db_path(db)}")
     for column in ("source", "release", "data through", "fetched at", "sha256", "rows", "validation", "status"):
@@ -114,17 +122,19 @@ def sql(
     csv_out: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output instead of a table.")] = False,
     max_rows: Annotated[int, typer.Option(help="Rows to show in the table.")] = 200,
 ) -> None:
-    """Run an ad-hoc read-only query against the store."""
-    with open_store(config.db_path(db), read_only=True) as store:
-        try:
-            cursor = store.con.execute(query)
-        except duckdb.Error as exc:
-            err.print(f"[red]query failed:[/] {exc}")
-            raise typer.Exit(2) from None
-        if cursor.description is None:
-            return
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
+    """Run an ad-hoc read-only query against the store (it cannot write, attach, install or change anything)."""
+    from claimwatch.sql_guard import QueryFailed, RefusedQuery, guarded_connection, run_read
+
+    con = guarded_connection(config.db_path(db))
+    try:
+        names, rows = run_read(con, query)
+    except (RefusedQuery, QueryFailed) as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    if not names:
+        return
     if csv_out:
         writer = csv.writer(sys.stdout)
         writer.writerow(names)
@@ -150,17 +160,21 @@ def run(
     """Run the monthly job as a Prefect flow (a temporary local Prefect API unless one is configured)."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.monthly_check import monthly_check  # Prefect lives in flows/, imported only here
+    from flows.local_api import temporary_api  # Prefect lives in flows/, imported only here
+    from flows.monthly_check import monthly_check
 
+    with writing_store(db, create=True):
+        pass  # a foreign file, an unwritable place or a busy store: one line now, before Prefect starts
     docs_dir = run_docs_dir(config.db_path(db).parent / "validation-docs")
-    summary = monthly_check(
-        db=str(config.db_path(db)),
-        releases=str(releases) if releases else None,
-        sources=source or None,
-        docs_dir=str(docs_dir),
-        slack_channel=slack_channel,
-        return_state=True,
-    )
+    with temporary_api():  # a killed run (even kill -9) takes its temporary API server with it
+        summary = monthly_check(
+            db=str(config.db_path(db)),
+            releases=str(releases) if releases else None,
+            sources=source or None,
+            docs_dir=str(docs_dir),
+            slack_channel=slack_channel,
+            return_state=True,
+        )
     print_docs(docs_dir / "index.html")
     if summary.is_failed():
         err.print(f"[red]monthly-check failed:[/] {summary.message}")
@@ -175,7 +189,7 @@ def validate(
     db: DbOption = None,
 ) -> None:
     """Re-validate a stored release (default: every staged one) and publish or quarantine it by the result."""
-    with open_store(config.db_path(db)) as store:
+    with writing_store(db) as store:
         release_ids = pick_releases(store, release, all_releases)
         auditor = Auditor(store)
         outcomes = []
@@ -215,12 +229,10 @@ from claimwatch import cli_claims  # noqa: E402, F401 - registers check, history
 
 
 def main() -> None:
-    """Run the command line, turning claimwatch's own errors into a message and exit status 2."""
-    try:
-        app()
-    except (ClaimwatchError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(2)
+    """Run the command line: a known failure is one `error:` line and exit status 2 (`--debug`: the traceback)."""
+    from claimwatch.cli_guard import run_app
+
+    run_app(app, err)
 
 
 if __name__ == "__main__":  # `python -m claimwatch.cli`: run the imported module, where every command is registered

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from claimwatch import config
+from claimwatch.cli_guard import reading_store, writing_store
 from claimwatch.cli import DbOption, SourceOption, app, console, pick_sources, print_outcomes
 from claimwatch.errors import ClaimwatchError
 from claimwatch.store import open_store
@@ -72,7 +73,7 @@ def check(
     if not catalogs:
         raise ClaimwatchError(f"no catalog claims/{article}.yaml")
     failing = []
-    with open_store(config.db_path(db)) as store:
+    with writing_store(db) as store:
         for catalog in catalogs:
             verdicts = check_catalog(store.con, catalog)
             groups = {}
@@ -147,8 +148,12 @@ def lint(
 def history(
     claim_id: Annotated[str, typer.Argument(help="A claim id from the catalog.")],
     db: DbOption = None,
+    record: Annotated[bool, typer.Option("--record", help="Also store the evaluations in claim_evaluations (takes the run lock).")] = False,
 ) -> None:
-    """Show a claim's verdict as of every vintage in the store: when it started or stopped holding, and why."""
+    """Show a claim's verdict as of every vintage in the store: when it started or stopped holding, and why.
+
+    It only reads the store (a read-only file will do) unless --record asks it to store the evaluations.
+    """
     from claimwatch.claims.catalog import load_catalogs
     from claimwatch.claims.history import claim_history, record_verdicts
 
@@ -156,9 +161,9 @@ def history(
     if not found:
         raise ClaimwatchError(f"no claim {claim_id!r} in claims/*.yaml (see `claimwatch check`)")
     catalog, claim = found[0]
-    with open_store(config.db_path(db)) as store:
+    with writing_store(db) if record else reading_store(db) as store:
         steps = claim_history(store.con, claim)
-        for step in steps:
+        for step in steps if record else ():
             record_verdicts(store.con, catalog.article_id, [step.verdict], step.release_id)
     console.print(f"[bold]{claim.id}[/]: {claim.sentence}", soft_wrap=True)
     from claimwatch.claims.judge import verdict_words
@@ -198,7 +203,7 @@ def alerts(
     from claimwatch.alerts.outbox import Outbox
     from claimwatch.alerts.settings import settings_from_env
 
-    with open_store(config.db_path(db), read_only=not (send or resend)) as store:
+    with writing_store(db) if send or resend is not None else reading_store(db) as store:
         outbox = Outbox(store.con)
         if show is not None or resend is not None:
             alert_id = show if show is not None else resend
@@ -240,7 +245,7 @@ def replay(
     from claimwatch.alerts.settings import SlackSettings, settings_from_env
     from claimwatch.claims.catalog import load_catalogs
 
-    with open_store(config.db_path(db)) as store:
+    with writing_store(db, create=True) as store:
         steps = replay_recorded(store, releases, pick_sources(source), load_catalogs())
         ids = [i for s in steps for i in s.alert_ids]
         settings = settings_from_env() if send else SlackSettings()
@@ -259,6 +264,6 @@ def site(
     from claimwatch.site.build import build_site, site_dir
 
     folder = site_dir(out, config.db_path(db))
-    with open_store(config.db_path(db), read_only=True) as store:
+    with reading_store(db) as store:
         index = build_site(store.con, load_catalogs(), folder, store.path.name)
     console.print(f"Status site: {index.resolve()}", soft_wrap=True)

@@ -28,6 +28,14 @@ class StoreBusyError(ClaimwatchError):
     """Another process holds the DuckDB file (DuckDB allows one writer, and no readers beside it)."""
 
 
+class StoreError(ClaimwatchError):
+    """The store cannot be opened or written: not a DuckDB file, a read-only location, a full disk."""
+
+
+class NoStoreError(StoreError, FileNotFoundError):
+    """No store at the path given, and the command does not create one."""
+
+
 class CatalogError(FormatError):
     """A claim catalog is wrong: every problem found, each naming the claim and the field."""
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from claimwatch.errors import StoreBusyError
+from claimwatch.errors import StoreBusyError, StoreError
 
 
 def lock_path(db: str | Path) -> Path:
@@ -27,8 +27,13 @@ def lock_path(db: str | Path) -> Path:
 def run_lock(db: str | Path, wait_seconds: float = 0.0, poll_seconds: float = 1.0) -> Iterator[Path]:
     """Hold the store's run lock; wait up to `wait_seconds` for another run to finish, else raise StoreBusyError."""
     path = lock_path(db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")
+    except OSError as exc:
+        from claimwatch.store.store import store_problem  # the store's words for an unwritable place
+
+        raise StoreError(store_problem(Path(db), exc) or f"{path}: {exc.strerror}; choose another --db") from exc
     deadline = time.monotonic() + wait_seconds
     try:
         while True:

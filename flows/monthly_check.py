@@ -2,8 +2,9 @@
 then evaluate every claim of every catalog, write the alerts due to the outbox and deliver them.
 
 Sources are independent: one whose tasks fail ends as a 'failed' outcome and the others go on; the run then
-ends Failed with a summary. A run holds the store's run lock throughout: a second run started meanwhile waits
-up to `lock_wait_seconds`, then exits Completed without touching the database.
+ends Failed with a summary. A run holds the store's run lock (shared with every writing command) throughout: a
+second run started meanwhile waits up to `lock_wait_seconds`, then ends Failed ("busy: ...") without touching the
+database, so an operator can alert on it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.states import Completed
+from prefect.states import Failed
 
 from claimwatch import config
 from claimwatch.alerts.notify import notify_failure, run_label
@@ -20,6 +21,7 @@ from claimwatch.errors import StoreBusyError
 from claimwatch.ingest import Outcome
 from claimwatch.run_lock import run_lock
 from claimwatch.sources import all_sources
+from claimwatch.store import open_store
 from flows.tasks import (build_data_docs, build_site_task, collect_alerts_task, publish_release, send_alerts,
                          slack_settings,
                          stage_source, validate_release)
@@ -46,10 +48,11 @@ def monthly_check(
     db = str(config.db_path(db))
     try:
         with run_lock(db, wait_seconds=lock_wait_seconds):
+            open_store(db).close()  # another program holding the file (DuckDB's own lock) is busy too, before any task
             return _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel, site)
     except StoreBusyError as exc:
-        get_run_logger().warning("%s", exc)
-        return Completed(message=f"skipped: {exc}", data=[])
+        get_run_logger().error("busy: %s", exc)
+        return Failed(message=f"busy: {exc}")
     except ReleasesNotPublished:
         raise  # already alerted, release by release
     except Exception as exc:
@@ -69,6 +72,8 @@ def check_source(name: str, db: str, releases: str | None, mirror: str | None, d
             outcomes.append({**outcome, "detail": outcome["detail"] or validation["summary"],
                              "warnings": validation["warnings"]})
         return outcomes
+    except StoreBusyError:
+        raise  # the store is busy for every source: the run ends busy
     except Exception as exc:  # noqa: BLE001 - the other sources go on; this one is reported and alerted
         get_run_logger().error("source %s failed: %s", name, exc)
         return [Outcome(name, "", "failed", detail=f"{type(exc).__name__}: {exc}").__dict__]

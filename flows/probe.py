@@ -5,6 +5,7 @@ one, run `monthly-check` for those sources.
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
+from prefect.states import Failed
 
 from claimwatch import config
 from claimwatch.errors import StoreBusyError
@@ -22,8 +23,8 @@ def probe(db: str | None = None, sources: list[str] | None = None, mirror: str |
         with run_lock(db):
             found = probe_sources(db, sources, mirror)
     except StoreBusyError as exc:
-        get_run_logger().warning("%s", exc)
-        return []
+        get_run_logger().error("busy: %s", exc)
+        return Failed(message=f"busy: {exc}")
     new = [o["source"] for o in found if o["status"] == "new"]
     for o in found:
         print(f"{o['source']}: {o['status']} {o['label']} {o['detail']}".rstrip())

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from claimwatch.alerts.deliver import deliver
 from claimwatch.alerts.notify import replay_plan, replay_release
@@ -19,6 +20,7 @@ from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.settings import SlackSettings
 from claimwatch.audit import Auditor
 from claimwatch.claims.catalog import load_catalogs
+from claimwatch.errors import StoreBusyError
 from claimwatch.run_lock import run_lock
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
@@ -57,12 +59,16 @@ def replay(releases: str, db: str | None = None, sources: list[str] | None = Non
            slack_channel: str | None = None, charts: bool = True) -> list[dict]:
     """Replay recorded releases one by one; return each release's outcome with the alerts it produced."""
     db = str(db or DEFAULT_REPLAY_DB)
-    with run_lock(db):
-        planned, steps = plan_replay(releases, sources)
-        for source_name, entry in planned:
-            steps.append(replay_one(db, source_name, entry, charts))
-        alert_ids = [a for step in steps for a in step.get("alerts", [])]
-        deliveries = deliver_alerts(db, alert_ids, send, slack_channel)
+    try:
+        with run_lock(db):
+            planned, steps = plan_replay(releases, sources)
+            for source_name, entry in planned:
+                steps.append(replay_one(db, source_name, entry, charts))
+            alert_ids = [a for step in steps for a in step.get("alerts", [])]
+            deliveries = deliver_alerts(db, alert_ids, send, slack_channel)
+    except StoreBusyError as exc:
+        get_run_logger().error("busy: %s", exc)
+        return Failed(message=f"busy: {exc}")
     to_terminal(f"Replayed {len(planned)} release(s) from {releases} into {db}: {len(alert_ids)} alert(s), "
                 f"{sum(d['status'] == 'delivered' for d in deliveries)} sent to Slack")
     return steps

@@ -3,6 +3,9 @@ failing while the others publish, the daily probe, the run lock, and replay over
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
@@ -77,13 +80,32 @@ def test_the_daily_probe_checks_only_sources_with_new_files(agency_server, tmp_p
     assert file_requests and {r.status for r in file_requests} <= {304}, {r.status for r in file_requests}
 
 
-def test_a_second_run_exits_without_touching_the_database(shared_data, tmp_path):
+def test_a_second_run_fails_busy_without_touching_the_database(shared_data, tmp_path):
     db = tmp_path / "c.duckdb"
-    with run_lock(db):  # another run holds the store
+    with run_lock(db):  # another run, or `claimwatch ingest`, holds the store
         run = monthly_check(db=str(db), releases=str(shared_data), return_state=True)
-    assert run.is_completed() and run.message.startswith("skipped: ")
+        probed = probe(db=str(db), return_state=True)
+        replayed = replay(releases=str(shared_data), db=str(db), return_state=True)
+    assert run.is_failed() and run.message.startswith("busy: ")  # a state an operator can alert on
     assert "another claimwatch run holds" in run.message
+    assert probed.is_failed() and probed.message.startswith("busy: ")
+    assert replayed.is_failed() and replayed.message.startswith("busy: ")
     assert not db.exists()
+
+
+def test_a_run_while_another_program_has_the_file_fails_busy_at_once(shared_data, tmp_path):
+    db = tmp_path / "c.duckdb"
+    with open_store(db):
+        pass
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, sys; con = duckdb.connect({str(db)!r}); "
+                               "print('open', flush=True); sys.stdin.read()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"  # another program (the duckdb CLI, a notebook) writes
+        run = monthly_check(db=str(db), releases=str(shared_data), sources=["cbp_drug_seizures"], return_state=True)
+    finally:
+        holder.communicate("", timeout=30)
+    assert run.is_failed() and run.message.startswith("busy: ") and "in use by another" in run.message
 
 
 def test_replay_over_the_recorded_releases(shared_data, tmp_path, capfd):

@@ -42,14 +42,14 @@ def test_june_2025_claim_waits_for_the_file_that_has_june(built_con):
     assert steps[-1].release_id.startswith("cbp_encounters/fy22-fy25@")
 
 
-def test_check_and_history_commands_record_evaluations(built_db, tmp_path):
+def test_check_and_history_record_commands_record_evaluations(built_db, tmp_path):
     db = tmp_path / "c.duckdb"
     shutil.copyfile(built_db, db)
     result = runner.invoke(app, ["check", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "✗ fails" in result.output and "✓ holds" in result.output and "– not checkable" in result.output
     assert "⇄ depends on the reading" in result.output and "◐ holds over the 25.8 years" in result.output
-    result = runner.invoke(app, ["history", "mexico_china_ratio_2024", "--db", str(db)], env={"COLUMNS": "250"})
+    result = runner.invoke(app, ["history", "mexico_china_ratio_2024", "--record", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "new period: calendar 2023 -> calendar 2024" in result.output
     with duckdb.connect(str(db), read_only=True) as con:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -10,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from claimwatch.config import project_dir
-from claimwatch.errors import StoreBusyError
+from claimwatch.errors import NoStoreError, StoreBusyError, StoreError
 from claimwatch.http import StoredCopy
 from claimwatch.sources import all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
@@ -61,6 +62,13 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _rollback(self) -> None:
+        """Roll back after a failure, keeping the failure: a failed commit (a full disk) leaves no transaction."""
+        try:
+            self.con.execute("rollback")
+        except duckdb.Error:
+            pass
+
     def create_schema(self, tables: Iterable[TableSpec]) -> None:
         """Create the tables in sql/tables and the _latest/_revisions views of each normalised table.
 
@@ -79,7 +87,7 @@ class Store:
                 self.con.execute(revisions_view(spec))
             self.con.execute("commit")
         except BaseException:
-            self.con.execute("rollback")
+            self._rollback()
             raise
 
     # ValidatorCache, for conditional HTTP requests
@@ -136,7 +144,7 @@ class Store:
                 self.con.unregister("incoming")
             self.con.execute("commit")
         except BaseException:
-            self.con.execute("rollback")
+            self._rollback()
             raise
         return release_id
 
@@ -176,25 +184,65 @@ class Store:
         return dict_rows(cursor)
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def store_problem(path: Path, exc: BaseException) -> str | None:
+    """One line saying what is wrong with the store at `path` and what to do, or None when not recognised."""
+    text = str(exc)
+    if "not a valid DuckDB database file" in text:
+        return f"{path}: not a claimwatch (DuckDB) database; give the path of a store with --db, or move this file away"
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "No space left on device" in text:
+        return f"{path}: the disk is full; free space on it (or use --db on another disk) and run again"
+    if (isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST)
+            or any(s in text for s in ("Read-only file system", "Permission denied", "Not a directory"))):
+        return f"{path}: cannot write here (read-only or not a folder); choose a writable location with --db"
+    if isinstance(exc, OSError) and exc.errno == errno.ENOENT or "No such file or directory" in text:
+        return f"{path}: its folder cannot be created here; choose another location with --db"
+    return None
+
+
+def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
-            raise
+            problem = store_problem(path, exc)
+            if problem is None:
+                raise
+            raise StoreError(problem) from exc
         raise StoreBusyError(
             f"{path}: in use by another claimwatch run or program ({exc}); wait for it to finish and retry"
         ) from None
 
 
-def open_store(path: str | Path, tables: Iterable[TableSpec] | None = None, *, read_only: bool = False) -> Store:
-    """Open (and, unless read-only, create or upgrade) the store at `path`; `tables` default to every source's."""
+def require_store(path: str | Path) -> Path:
+    """The path of an existing store, else NoStoreError (only ingest, run and replay create one)."""
     path = Path(path)
+    if not path.is_file():
+        raise NoStoreError(f"{path}: no claimwatch database here yet (run `claimwatch ingest` first, or check --db)")
+    return path
+
+
+def open_store(path: str | Path, tables: Iterable[TableSpec] | None = None, *, read_only: bool = False,
+               create: bool = True) -> Store:
+    """Open (and, unless read-only, create or upgrade) the store at `path`; `tables` default to every source's.
+
+    With `create=False` (or read-only) a missing store is a NoStoreError: no file and no folder is made.
+    """
+    path = Path(path)
+    if read_only or not create:
+        require_store(path)
     if read_only:
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no claimwatch database here yet (run `claimwatch ingest` first)")
         return Store(_connect(path, read_only=True), path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(store_problem(path, exc) or f"{path}: {exc.strerror}; choose another location with --db") from exc
     store = Store(_connect(path, read_only=False), path)
-    store.create_schema(all_tables() if tables is None else tables)
+    try:
+        store.create_schema(all_tables() if tables is None else tables)
+    except (duckdb.Error, OSError) as exc:
+        store.close()
+        problem = store_problem(path, exc)
+        if problem is None:
+            raise
+        raise StoreError(problem) from exc
     return store
