@@ -17,6 +17,7 @@ from prefect.states import Failed
 from claimwatch import config
 from claimwatch.alerts.notify import notify_failure, run_label
 from claimwatch.audit import run_docs_dir
+from claimwatch.claims.judge import VERDICTS
 from claimwatch.errors import StoreBusyError
 from claimwatch.ingest import Outcome
 from claimwatch.run_lock import run_lock
@@ -24,7 +25,7 @@ from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 from flows.tasks import (build_data_docs, build_site_task, collect_alerts_task, publish_release, send_alerts,
                          slack_settings,
-                         stage_source, validate_release)
+                         stage_live_sources, stage_source, validate_release)
 
 PROBLEMS = ("rejected", "failed", "quarantined")
 
@@ -44,7 +45,7 @@ def monthly_check(
     lock_wait_seconds: float = 0,
     site: str | None = None,
 ):
-    """Stage, validate and publish every source, one task at a time (DuckDB has a single writer), then alert."""
+    """Fetch every live source at once, then stage, validate and publish them one at a time (one writer), then alert."""
     db = str(config.db_path(db))
     try:
         with run_lock(db, wait_seconds=lock_wait_seconds):
@@ -60,11 +61,15 @@ def monthly_check(
         raise
 
 
-def check_source(name: str, db: str, releases: str | None, mirror: str | None, docs_dir: str) -> list[dict]:
-    """One source's releases through stage -> validate -> publish; a task that fails makes a 'failed' outcome."""
+def check_source(name: str, db: str, releases: str | None, mirror: str | None, docs_dir: str,
+                 fetched: tuple[list[dict], list[str]] | None = None) -> list[dict]:
+    """One source's releases through stage -> validate -> publish; a task that fails makes a 'failed' outcome.
+
+    `fetched`: what a live run already staged for the source (all sources are fetched at once, see below).
+    """
     stage = stage_source.with_options(retries=0) if releases else stage_source  # a folder needs no network retries
     try:
-        staged, to_audit = stage(name, db, releases, mirror)
+        staged, to_audit = fetched if fetched is not None else stage(name, db, releases, mirror)
         outcomes = [o for o in staged if o["status"] != "staged"]
         for release_id in to_audit:
             validation = validate_release(release_id, db, docs_dir)
@@ -79,15 +84,31 @@ def check_source(name: str, db: str, releases: str | None, mirror: str | None, d
         return [Outcome(name, "", "failed", detail=f"{type(exc).__name__}: {exc}").__dict__]
 
 
+def _fetch_live(names: list[str], db: str, mirror: str | None) -> dict[str, tuple[list[dict], list[str]]]:
+    """Every source's network waits at once, each within $CLAIMWATCH_SOURCE_FETCH_SECONDS; staging stays one at a time.
+
+    If this fails as a whole, each source falls back to its own stage task (with its network retries).
+    """
+    try:
+        return stage_live_sources(names, db, mirror)
+    except StoreBusyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the per-source tasks try again, one by one
+        get_run_logger().error("fetching all sources at once failed (%s); staging them one by one", exc)
+        return {}
+
+
 def _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel, site) -> list[dict]:
     logger = get_run_logger()
     docs_dir = str(Path(docs_dir).resolve()) if docs_dir else str(run_docs_dir(Path(db).parent / "validation-docs"))
     outcomes: list[dict] = []
-    for name in sources or list(all_sources()):
-        outcomes += check_source(name, db, releases, mirror, docs_dir)
+    names = sources or list(all_sources())
+    fetched = _fetch_live(names, db, mirror) if releases is None else {}
+    for name in names:
+        outcomes += check_source(name, db, releases, mirror, docs_dir, fetched.get(name))
     docs = build_data_docs(docs_dir)
     verdicts, new_alerts = collect_alerts_task(db, outcomes, check_schedule=releases is None)
-    counts = {v: sum(1 for x in verdicts if x["verdict"] == v) for v in ("holds", "fails", "unknown", "not_checkable")}
+    counts = {v: sum(1 for x in verdicts if x["verdict"] == v) for v in VERDICTS}
     print("Claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f"; {len(new_alerts)} new alert(s)")
     deliveries = send_alerts(db, slack_channel)
     print(f"Claims status site: {build_site_task(db, site)}")

@@ -44,6 +44,15 @@ def stage_source(source_name: str, db: str, releases: str | None, mirror: str | 
         return [asdict(o) for o in outcomes], store.staged(source_name)
 
 
+@task(name="stage-live-sources", cache_policy=NO_CACHE, timeout_seconds=1800)
+def stage_live_sources(source_names: list[str], db: str, mirror: str | None) -> dict[str, tuple[list[dict], list[str]]]:
+    """Fetch every source's newest release at once (each within its time limit), then stage them one by one."""
+    sources = all_sources(config.mirror_url(mirror))
+    with open_store(db) as store:
+        outcomes = stage_live(store, [sources[name] for name in source_names])
+        return {name: ([asdict(o) for o in outcomes if o.source == name], store.staged(name)) for name in source_names}
+
+
 @task(name="validate-release", cache_policy=NO_CACHE, timeout_seconds=1800)
 def validate_release(release_id: str, db: str, docs_dir: str) -> dict:
     """Run the release's expectation suites and record the results in the store."""

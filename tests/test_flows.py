@@ -119,3 +119,25 @@ def test_replay_over_the_recorded_releases(shared_data, tmp_path, capfd):
         kinds = dict(store.con.execute("select kind, count(*) from alerts group by kind").fetchall())
         statuses = {r[0] for r in store.con.execute("select status from alerts").fetchall()}
     assert kinds == {"digest": 1, "update": 13, "correction": 3, "checked": 2} and statuses == {"printed"}
+
+
+def test_live_sources_wait_on_the_network_at_the_same_time(agency_server, tmp_path, monkeypatch):
+    from agency_server import stall
+    from claimwatch.sources.cbp_drug_seizures import CbpDrugSeizures
+    from claimwatch.sources.cbp_encounters import CbpEncounters
+    from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters
+
+    monkeypatch.setenv("CLAIMWATCH_SOURCE_FETCH_SECONDS", "1.5")
+    hanging = (CbpEncounters, CbpSouthwestEncounters, CbpDrugSeizures)
+    for cls in hanging:
+        agency_server.fail_always(cls.landing_path, stall(5.0))
+    db = str(tmp_path / "c.duckdb")
+    run = monthly_check(db=db, mirror=agency_server.url, return_state=True)
+    assert run.is_failed()
+    for cls in hanging:
+        assert f"{cls.name} : failed ({agency_server.url}{cls.landing_path}: gave up after 1.5 s" in run.message
+    firsts = [agency_server.requests(cls.landing_path)[0].at for cls in hanging]
+    assert max(firsts) - min(firsts) < 1.5  # all three were waiting at once, not one after another's limit
+    with open_store(db, read_only=True) as store:
+        published = {r[0] for r in store.con.execute("select source from releases where status = 'published'").fetchall()}
+    assert published == {"census_trade", "census_trade_api", "worldbank_population", "census_idb", "dhs_khsm_usbp"}
