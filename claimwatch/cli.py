@@ -82,7 +82,8 @@ def ingest(
         auditor = Auditor(store)
         if releases is not None:
             for name in ignored:
-                err.print(f"[dim]{releases / name}: not a source claimwatch reads; skipped[/]")
+                what = "not a release of that source" if "/" in name else "not a source claimwatch reads"
+                err.print(f"[dim]{releases / name}: {what}; skipped[/]")
             outcomes = ingest_recorded(store, releases, sources, auditor=auditor)
         else:
             outcomes = ingest_live(store, sources, auditor=auditor)

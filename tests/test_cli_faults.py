@@ -81,7 +81,7 @@ def claimwatch(*args, timeout=120):
 
 
 def one_error_line(result) -> str:
-    lines = [line for line in result.stderr.strip().splitlines() if "not a source claimwatch reads" not in line]
+    lines = [line for line in result.stderr.strip().splitlines() if "; skipped" not in line]
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.stderr, result.stderr
     return lines[0]

@@ -41,7 +41,7 @@ def test_stray_files_in_a_source_folder_are_skipped_with_a_notice(shared_data, t
     assert result.exit_code == 0, result.output
     assert result.output.count("published") == 2 and "failed" not in result.output
     for name in ("README.md", "notes.txt", "old"):
-        assert f"{FOLDER}/{name}: not a source claimwatch reads; skipped" in result.output
+        assert f"{FOLDER}/{name}: not a release of that source; skipped" in result.output
 
 
 def test_a_renamed_copy_of_a_stored_release_says_its_name_claims_newer_data(shared_data, tmp_path):
