@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
-import pandas as pd
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from claimwatch.http import HttpClient
 
 
