@@ -43,7 +43,7 @@ def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimE
     found = []
     for v in current:
         before, alert_id = told.get((v.claim_id, v.reading, v.mode), (None, 0))
-        rule = claim.reading(v.reading).rule if v.reading or claim.readings else {}
+        rule = claim.reading(v.reading).rule if claim.readings else {}
         why = describe_change(before, v, rule)
         if v.record_broken and v.record_broken != (before.record_broken if before else None):
             found.append((ClaimEvent("update", before, v, f"record broken: {v.record_broken}"), alert_id))

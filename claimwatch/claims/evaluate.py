@@ -15,7 +15,7 @@ from datetime import date, datetime
 import duckdb
 
 from claimwatch.claims.catalog import Catalog, Claim, Reading, indicator_sql, latest_tables
-from claimwatch.claims.judge import MONTHS, Verdict, figure_text, judge_rows, paste_sentence, period_name
+from claimwatch.claims.judge import Verdict, figure_text, judge_rows, paste_sentence, period_name
 from claimwatch.errors import CatalogError
 from claimwatch.sources import SOURCE_CLASSES, all_tables
 from claimwatch.store.store import dict_rows
@@ -89,21 +89,19 @@ def reading_sources(reading: Reading) -> list[str]:
     return sorted(found & set(reading.sources) if reading.sources else found)
 
 
+def _table_vintages(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The releases a table's `_latest` view draws on (read once per view of the store when cached)."""
+    cache = _CACHES.get(id(con), {}).get("vintages", {})
+    if table not in cache:
+        cache[table] = {r[0] for r in con.execute(f"select distinct release_id from {table}_latest").fetchall()}
+    return cache[table]
+
+
 def _vintages(con: duckdb.DuckDBPyConnection, reading: Reading) -> tuple[str, ...]:
     """The releases of the reading's sources that its indicator's `_latest` views draw on."""
     owners, sources = source_of_table(), set(reading_sources(reading))
-    cache = _CACHES.get(id(con), {}).get("vintages")
-    ids: set[str] = set()
-    for table in latest_tables(indicator_sql(reading.indicator)):
-        if owners.get(table) in sources:
-            if cache is None or table not in cache:
-                found = {r[0] for r in con.execute(f"select distinct release_id from {table}_latest").fetchall()}
-                if cache is None:
-                    ids |= found
-                    continue
-                cache[table] = found
-            ids |= cache[table]
-    return tuple(sorted(ids))
+    tables = [t for t in latest_tables(indicator_sql(reading.indicator)) if owners.get(t) in sources]
+    return tuple(sorted(set().union(*(_table_vintages(con, t) for t in tables))))
 
 
 def _period(con: duckdb.DuckDBPyConnection, claim: Claim, mode: str) -> tuple[dict, str] | None:
@@ -129,7 +127,7 @@ def _window(rule: dict, rows: list[dict]) -> dict | None:
     first = periods[0]
     return {"needed_years": rule["window"] if isinstance(rule["window"], int) else None,
             "covered_years": round(len(periods) / 12, 1) if monthly else len(periods),
-            "since": f"{MONTHS[first.month - 1]} {first.year}" if monthly else str(first)}
+            "since": f"{first:%B %Y}" if monthly else str(first)}
 
 
 def _record_broken(con, claim: Claim, reading: Reading, judged, rows: list[dict]) -> str | None:
@@ -200,13 +198,8 @@ def evaluate_reading(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Read
         judged = judge_rows(reading.rule, rows, params)
     except ValueError as exc:  # a missing value, a missing period: data the rule needs is not there
         return _unknown(base, f"missing data: {exc}")
-    verdict = _finish(replace(base, window=_window(reading.rule, rows)), reading, judged, coverage)
-    if mode == "as_stated" and judged.judgement.holds is not None:
-        broken = _record_broken(con, claim, reading, judged, rows)
-        if broken:
-            verdict = replace(verdict, record_broken=broken)
-            verdict = replace(verdict, sentence=paste_sentence(verdict))
-    return verdict
+    broken = _record_broken(con, claim, reading, judged, rows) if mode == "as_stated" else None
+    return _finish(replace(base, window=_window(reading.rule, rows), record_broken=broken), reading, judged, coverage)
 
 
 def _unknown(base: Verdict, why: str) -> Verdict:

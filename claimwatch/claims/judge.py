@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from claimwatch.claims import wording
 
@@ -48,14 +49,10 @@ DETAIL_FIELDS = ("reading_label", "primary", "subject", "observed_text", "compar
 
 def period_name(key: object) -> str:
     """A period key as words: '2025-06' -> 'June 2025'; anything else as it is."""
-    text = str(key)
-    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
-        return f"{MONTHS[int(text[5:]) - 1]} {text[:4]}"
-    return text
-
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+    try:
+        return f"{datetime.strptime(str(key), '%Y-%m'):%B %Y}"
+    except ValueError:
+        return str(key)
 
 
 def published_text(value: float | None, rule: dict) -> str:
