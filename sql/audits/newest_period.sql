@@ -1,15 +1,8 @@
 -- newest_period: the newest period of a staged release against the 3 periods before it in the same release (rows, total, and the share of their volume whose key cells are still there) and against the newest period of the previous published vintage; a file cut at a line end inside its newest period shows here (GX audit frame; see README "Validation")
-with this_release as (
-    select release_id, source, ingested_at
-    from releases
+with previous_release as (
+    select previous_release_id as release_id, previous_data_through as data_through, previous_row_count as row_count
+    from previous_published_release
     where release_id = $release_id
-),
-previous_release as (
-    select r.release_id
-    from releases as r join this_release as t on r.source = t.source
-    where r.status = 'published' and r.release_id <> t.release_id and r.ingested_at < t.ingested_at
-    order by r.data_through desc, r.ingested_at desc, r.release_id desc
-    limit 1
 ),
 cells as (
     select {period_index} as period_index, {keys}, sum({value}) as value

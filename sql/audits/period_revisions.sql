@@ -1,15 +1,8 @@
 -- period_revisions: each period a staged release shares with the previous published vintage, with both row counts and totals and the revision's share (GX audit frame)
-with this_release as (
-    select release_id, source, ingested_at
-    from releases
+with previous_release as (
+    select previous_release_id as release_id, previous_data_through as data_through, previous_row_count as row_count
+    from previous_published_release
     where release_id = $release_id
-),
-previous_release as (
-    select r.release_id
-    from releases as r join this_release as t on r.source = t.source
-    where r.status = 'published' and r.release_id <> t.release_id and r.ingested_at < t.ingested_at
-    order by r.data_through desc, r.ingested_at desc, r.release_id desc
-    limit 1
 ),
 new_totals as (
     select {period} as period, count(*) as new_rows, sum({value}) as new_total

@@ -5,11 +5,9 @@ with this_release as (
     where release_id = $release_id
 ),
 previous_release as (
-    select r.release_id, r.data_through, r.row_count
-    from releases as r join this_release as t on r.source = t.source
-    where r.status = 'published' and r.release_id <> t.release_id and r.ingested_at < t.ingested_at
-    order by r.data_through desc, r.ingested_at desc, r.release_id desc
-    limit 1
+    select previous_release_id as release_id, previous_data_through as data_through, previous_row_count as row_count
+    from previous_published_release
+    where release_id = $release_id
 ),
 these_rows as (
     select {period} as period, {period_index} as period_index, {value} as value
