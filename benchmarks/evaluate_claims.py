@@ -23,7 +23,7 @@ from claimwatch.audit import Auditor
 from claimwatch.claims import evaluate
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.claims.history import claim_history
-from claimwatch.ingest import ingest_recorded
+from claimwatch.pipeline import ingest_recorded
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 

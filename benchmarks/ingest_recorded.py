@@ -16,7 +16,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from claimwatch.ingest import ingest_candidate, recorded_candidates, recorded_entries
+from claimwatch.ingest import recorded_candidates, recorded_entries
+from claimwatch.pipeline import ingest_candidate
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 

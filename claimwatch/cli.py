@@ -15,12 +15,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from claimwatch import config
-from claimwatch.audit import Auditor, run_docs_dir
 from claimwatch.errors import ClaimwatchError
-from claimwatch.ingest import Outcome, audit_outcome, ingest_live, ingest_recorded, recorded_entries, stored_outcome
 from claimwatch.sources import SOURCE_CLASSES, all_sources
 from claimwatch.sources.base import period_text
 from claimwatch.cli_guard import reading_store, writing_store
+
+# Only what --help and the reading commands need is imported here; the ingest path (Great Expectations, pandas)
+# and Prefect are imported by the commands that use them.
 
 app = typer.Typer(help="Keep a published article honest against the official statistics behind it.", no_args_is_help=True)
 console = Console()
@@ -50,7 +51,7 @@ GRAINS = {cls.name: cls.grain for cls in SOURCE_CLASSES}
 STYLES = {"published": "green", "unchanged": "dim", "staged": "yellow", "rejected": "red", "failed": "red", "quarantined": "red"}
 
 
-def print_outcomes(outcomes: list[Outcome], title: str = "Ingest") -> None:
+def print_outcomes(outcomes: list, title: str = "Ingest") -> None:
     table = Table(title=title)
     for column in ("source", "release", "status", "data through", "rows", "detail"):
         table.add_column(column, overflow="fold")
@@ -61,6 +62,12 @@ def print_outcomes(outcomes: list[Outcome], title: str = "Ingest") -> None:
             f"{o.rows:,}" if o.rows is not None else "", o.detail,
         )
     console.print(table)
+
+
+def print_evaluated(evaluated) -> None:
+    """How many claim steps the run stored, and which claims have only their current step so far."""
+    stored = sum(len({(s.release_id, s.verdict.claim_id) for s in steps}) for steps in evaluated.steps.values())
+    console.print(f"Claims: {stored} claim step(s) evaluated and stored", soft_wrap=True)
 
 
 def print_docs(path) -> None:
@@ -75,20 +82,24 @@ def ingest(
     mirror: Annotated[Optional[str], typer.Option(help="Base URL serving every agency's paths (default $CLAIMWATCH_MIRROR).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Discover, fetch and store the newest release of every source (or every release in --releases)."""
+    """Discover, fetch and store the newest release of every source (or every release in --releases), then
+    evaluate and record what the new releases change (no alerts: `claimwatch run` sends those)."""
+    from claimwatch import pipeline
+    from claimwatch.audit import Auditor
+    from claimwatch.ingest import recorded_entries
+
     sources = pick_sources(source, mirror)
     ignored = recorded_entries(releases, sources)[1] if releases is not None else []  # a missing folder: no store made
     with writing_store(db, create=True) as store:
         auditor = Auditor(store)
-        if releases is not None:
-            for name in ignored:
-                what = "not a release of that source" if "/" in name else "not a source claimwatch reads"
-                err.print(f"[dim]{releases / name}: {what}; skipped[/]")
-            outcomes = ingest_recorded(store, releases, sources, auditor=auditor)
-        else:
-            outcomes = ingest_live(store, sources, auditor=auditor)
+        for name in ignored:
+            what = "not a release of that source" if "/" in name else "not a source claimwatch reads"
+            err.print(f"[dim]{releases / name}: {what}; skipped[/]")
+        ingested = pipeline.ingest(store, sources, releases=releases, auditor=auditor)
         docs = auditor.finish()
+    outcomes = ingested.outcomes
     print_outcomes(outcomes)
+    print_evaluated(ingested.evaluated)
     print_docs(docs)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)
@@ -161,6 +172,8 @@ def run(
     """Run the monthly job as a Prefect flow (a temporary local Prefect API unless one is configured)."""
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from claimwatch.audit import run_docs_dir
+    from claimwatch.ingest import Outcome
     from flows.local_api import temporary_api  # Prefect lives in flows/, imported only here
     from flows.monthly_check import monthly_check
 
@@ -189,7 +202,13 @@ def validate(
     all_releases: Annotated[bool, typer.Option("--all", help="Re-validate every stored release, in the order they were written.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Re-validate a stored release (default: every staged one) and publish or quarantine it by the result."""
+    """Re-validate a stored release (default: every staged one) and publish or quarantine it by the result, then
+    evaluate and record what a newly published release changes."""
+    from claimwatch import pipeline
+    from claimwatch.audit import Auditor
+    from claimwatch.claims.catalog import load_catalogs
+    from claimwatch.ingest import audit_outcome, stored_outcome
+
     with writing_store(db) as store:
         release_ids = pick_releases(store, release, all_releases)
         auditor = Auditor(store)
@@ -198,6 +217,8 @@ def validate(
             before = stored_outcome(store, release_id)
             outcomes.append(audit_outcome(auditor, replace(before, detail=f"was {before.status}")))
         docs = auditor.finish()
+        if outcomes:
+            pipeline.evaluate(store, load_catalogs())
     if not outcomes:
         console.print("Nothing to validate: no staged release (name one, or use --all).")
         return

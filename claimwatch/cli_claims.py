@@ -1,4 +1,4 @@
-"""The claim and alert commands of `claimwatch`: check, history, alerts, replay."""
+"""The claim and alert commands of `claimwatch`: check, lint, history, backfill, alerts, replay, site."""
 
 from __future__ import annotations
 
@@ -59,23 +59,33 @@ def check(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, one per verdict.")] = False,
     fail_on: Annotated[Optional[str], typer.Option(help="'fails': exit 1 when the primary reading of any claim fails as stated.")] = None,
+    record: Annotated[bool, typer.Option("--record", help="First evaluate and store what is new (takes the run lock).")] = False,
 ) -> None:
-    """Evaluate every claim under every reading now, record the evaluations, and print the verdicts."""
+    """Print every claim's verdicts under every reading now, from the stored steps (read only unless --record).
+
+    A claim with no stored step as of the newest release of its sources (just added or edited) is judged now and
+    marked so; `--record` or the next run stores it.
+    """
     import json
 
     from claimwatch.claims.catalog import load_catalogs
-    from claimwatch.claims.history import check_catalog
     from claimwatch.claims.judge import overall, verdict_words
+    from claimwatch.claims.steps import current_verdicts
 
     if fail_on not in (None, "fails"):
         raise typer.BadParameter(f"{fail_on!r}; expected 'fails'", param_hint="--fail-on")
     catalogs = [c for c in load_catalogs() if article in (None, c.article_id)]
     if not catalogs:
         raise ClaimwatchError(f"no catalog claims/{article}.yaml")
-    failing = []
-    with writing_store(db) as store:
+    failing, unstored = [], []
+    with writing_store(db) if record else reading_store(db) as store:
+        if record:
+            from claimwatch import pipeline
+
+            pipeline.evaluate(store, catalogs)
         for catalog in catalogs:
-            verdicts = check_catalog(store.con, catalog)
+            verdicts, live = current_verdicts(store.con, catalog)
+            unstored += live
             groups = {}
             for v in verdicts:
                 groups.setdefault((v.claim_id, v.mode), []).append(v)
@@ -91,14 +101,18 @@ def check(
                 table.add_column(column, overflow="fold")
             for (claim_id, mode), group in groups.items():
                 code, _ = overall(group)
+                name = claim_id + (" *" if claim_id in live else "")
                 if len(group) > 1:
-                    table.add_row(claim_id, mode, "[bold]all readings[/]", verdict_cell(code), group[0].period, "", "")
+                    table.add_row(name, mode, "[bold]all readings[/]", verdict_cell(code), group[0].period, "", "")
                 for v in group:
                     label = (v.reading_label + (" (primary)" if v.primary else "")) if v.reading else ""
-                    table.add_row("" if len(group) > 1 else claim_id, "" if len(group) > 1 else mode, escape(label),
+                    table.add_row("" if len(group) > 1 else name, "" if len(group) > 1 else mode, escape(label),
                                   verdict_cell(v.verdict, verdict_words(v)), v.period, figure_cell(v),
                                   ", ".join(v.vintages))
             console.print(table)
+    if unstored and not as_json:
+        console.print(f"* judged now, not stored yet (new or edited since the last run): {', '.join(unstored)}; "
+                      "`claimwatch check --record` stores them", soft_wrap=True)
     if fail_on == "fails" and failing:
         if not as_json:
             console.print(f"{len(failing)} claim(s) fail as stated on their primary reading: "
@@ -144,30 +158,30 @@ def lint(
         raise typer.Exit(1)
 
 
-@app.command()
-def history(
-    claim_id: Annotated[str, typer.Argument(help="A claim id from the catalog.")],
-    db: DbOption = None,
-    record: Annotated[bool, typer.Option("--record", help="Also store the evaluations in claim_evaluations (takes the run lock).")] = False,
-) -> None:
-    """Show a claim's verdict as of every vintage in the store: when it started or stopped holding, and why.
-
-    It only reads the store (a read-only file will do) unless --record asks it to store the evaluations.
-    """
+def find_claim(claim_id: str):
+    """(catalog, claim) for a claim id, or a one-line error."""
     from claimwatch.claims.catalog import load_catalogs
-    from claimwatch.claims.history import claim_history, record_verdicts
 
     found = [(c, claim) for c in load_catalogs() for claim in c.claims if claim.id == claim_id]
     if not found:
         raise ClaimwatchError(f"no claim {claim_id!r} in claims/*.yaml (see `claimwatch check`)")
-    catalog, claim = found[0]
-    with writing_store(db) if record else reading_store(db) as store:
-        steps = claim_history(store.con, claim)
-        for step in steps if record else ():
-            record_verdicts(store.con, catalog.article_id, [step.verdict], step.release_id)
-    console.print(f"[bold]{claim.id}[/]: {claim.sentence}", soft_wrap=True)
-    from claimwatch.claims.judge import verdict_words
+    return found[0]
 
+
+@app.command()
+def history(
+    claim_id: Annotated[str, typer.Argument(help="A claim id from the catalog.")],
+    db: DbOption = None,
+) -> None:
+    """Show a claim's stored verdict as of every vintage: when it started or stopped holding, and why (read only)."""
+    from claimwatch.claims.judge import verdict_words
+    from claimwatch.claims.steps import claim_steps, unstored_vintages
+
+    catalog, claim = find_claim(claim_id)
+    with reading_store(db) as store:
+        steps = claim_steps(store.con, catalog, claim)
+        missing = unstored_vintages(store.con, catalog, claim)
+    console.print(f"[bold]{claim.id}[/]: {claim.sentence}", soft_wrap=True)
     table = Table()
     for column in ("as of release", "mode", "reading", "verdict", "period", "figure against the claim", "what changed"):
         table.add_column(column, overflow="fold")
@@ -176,8 +190,36 @@ def history(
         table.add_row(step.release_id, v.mode, escape(v.reading or ""), verdict_cell(v.verdict, verdict_words(v)),
                       v.period, figure_cell(v), escape(step.change))
     console.print(table)
-    if not steps:
+    if missing:
+        console.print(f"{len(missing)} earlier vintage(s) of its sources have no stored step (the claim is new or was "
+                      f"edited): `claimwatch backfill {claim.id}` evaluates them", soft_wrap=True)
+    elif not steps:
         console.print("No published release of the claim's sources in the store (or the claim needs no data).")
+
+
+@app.command()
+def backfill(
+    claim_ids: Annotated[Optional[list[str]], typer.Argument(help="Claim ids (default: every claim).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Evaluate claims as of every stored vintage they have no step for (a claim just added or edited) and store them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from claimwatch import pipeline
+    from claimwatch.claims.catalog import load_catalogs
+
+    for claim_id in claim_ids or ():
+        find_claim(claim_id)
+    with writing_store(db) as store, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                              TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("backfill", total=None)
+
+        def progress(done: int, total: int, release_id: str) -> None:
+            bar.update(task, completed=done, total=total, description=release_id)
+
+        evaluated = pipeline.evaluate(store, load_catalogs(), progress, backfill=True, claims=claim_ids or None)
+    stored = sum(len({(s.release_id, s.verdict.claim_id) for s in steps}) for steps in evaluated.steps.values())
+    console.print(f"Backfilled {stored} claim step(s)")
 
 
 ALERT_STYLES = {"delivered": "green", "printed": "cyan", "pending": "yellow", "sending": "yellow", "unconfirmed": "red"}
@@ -239,17 +281,15 @@ def replay(
     send: Annotated[bool, typer.Option("--send", help="Also deliver the alerts to Slack (default: outbox and terminal).")] = False,
 ) -> None:
     """Replay recorded releases one by one in publication order: the alerts the monitor would have sent."""
-    from claimwatch.alerts.deliver import deliver
-    from claimwatch.alerts.notify import replay_recorded
-    from claimwatch.alerts.outbox import Outbox
+    from claimwatch import pipeline
     from claimwatch.alerts.settings import SlackSettings, settings_from_env
     from claimwatch.claims.catalog import load_catalogs
 
     with writing_store(db, create=True) as store:
-        steps = replay_recorded(store, releases, pick_sources(source), load_catalogs())
+        steps = pipeline.replay(store, releases, pick_sources(source), load_catalogs())
         ids = [i for s in steps for i in s.alert_ids]
         settings = settings_from_env() if send else SlackSettings()
-        deliveries = deliver(Outbox(store.con), settings, lambda line: console.print(escape(line), soft_wrap=True), ids)
+        deliveries = pipeline.deliver(store, settings, lambda line: console.print(escape(line), soft_wrap=True), ids)
     print_outcomes([s.outcome for s in steps], title="Replay")
     print_deliveries(deliveries)
 

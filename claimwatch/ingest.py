@@ -1,6 +1,5 @@
-"""Ingest releases into the store: fetched live (discover -> fetch -> parse) or read from a recorded folder.
-
-Each release is staged (written), then audited by the GX suites and published or quarantined (audit.py).
+"""The stage step: releases fetched live (discover -> fetch -> parse) or read from a recorded folder, written as
+staged; and auditing one staged release (audit.py). claimwatch/pipeline.py puts the steps in order.
 """
 
 from __future__ import annotations
@@ -84,14 +83,6 @@ def audit_outcome(auditor: Auditor, staged: Outcome) -> Outcome:
                    detail=detail, warnings=len(validation.warnings))
 
 
-def ingest_candidate(store: Store, source: Source, candidate: Candidate, auditor: Auditor | None = None) -> Outcome:
-    """Stage one release, then audit and publish or quarantine it."""
-    outcome = stage_candidate(store, source, candidate)
-    if outcome.status != "staged":
-        return outcome
-    return audit_outcome(auditor or Auditor(store), outcome)
-
-
 def _each_newest(store: Store, sources: Iterable[Source], http: HttpClient | None, found) -> list[Outcome]:
     """Fetch each source's newest release (in parallel, each within its time limit) and hand it to `found`.
 
@@ -137,31 +128,10 @@ def probe_live(store: Store, sources: Iterable[Source], http: HttpClient | None 
     return _each_newest(store, sources, http, compare)
 
 
-def publish_staged(store: Store, sources: Iterable[Source], outcomes: list[Outcome], auditor: Auditor | None = None) -> list[Outcome]:
-    """Audit every staged release of these sources in the order written, including any an earlier run left staged."""
-    auditor = auditor or Auditor(store)
-    audited: dict[str, Outcome] = {}
-    staged = {o.release_id: o for o in outcomes if o.status == "staged"}
-    for source in sources:
-        for release_id in store.staged(source.name):
-            outcome = staged.get(release_id) or stored_outcome(store, release_id, "left staged by an earlier run")
-            audited[release_id] = audit_outcome(auditor, outcome)
-    result = [audited.pop(o.release_id) if o.status == "staged" else o for o in outcomes]
-    return result + list(audited.values())
-
-
 def stored_outcome(store: Store, release_id: str, detail: str = "") -> Outcome:
     """An outcome for a release already in the store, with its current status."""
     r = store.release(release_id)
     return Outcome(r["source"], r["release_label"], r["status"], release_id, r["row_count"], r["data_through"], detail)
-
-
-def ingest_live(
-    store: Store, sources: Iterable[Source], http: HttpClient | None = None, auditor: Auditor | None = None
-) -> list[Outcome]:
-    """Stage the newest release of each source, then audit and publish or quarantine each staged one."""
-    sources = list(sources)
-    return publish_staged(store, sources, stage_live(store, sources, http), auditor)
 
 
 def recorded_entries(releases_dir: Path, sources: Iterable[Source]) -> tuple[list[tuple[Source, Path]], list[str]]:
@@ -206,11 +176,3 @@ def stage_recorded(store: Store, releases_dir: Path, sources: Iterable[Source]) 
     """Stage every recorded release of the given sources in release order (whatever order the folder lists)."""
     candidates, failed = recorded_candidates(releases_dir, sources)
     return failed + [stage_candidate(store, source, candidate) for source, candidate in candidates]
-
-
-def ingest_recorded(
-    store: Store, releases_dir: Path, sources: Iterable[Source], auditor: Auditor | None = None
-) -> list[Outcome]:
-    """Stage every recorded release in release order, then audit and publish or quarantine each in that order."""
-    sources = list(sources)
-    return publish_staged(store, sources, stage_recorded(store, releases_dir, sources), auditor)

@@ -1,5 +1,6 @@
 """The `monthly-check` flow: for every source, discover -> fetch (skip if unchanged) -> stage -> validate -> publish,
-then evaluate every claim of every catalog, write the alerts due to the outbox and deliver them.
+then evaluate what the new releases change, write the alerts due to the outbox, deliver them and build the site:
+the steps of claimwatch/pipeline.py, one task each.
 
 Sources are independent: one whose tasks fail ends as a 'failed' outcome and the others go on; the run then
 ends Failed with a summary. A run holds the store's run lock (shared with every writing command) throughout: a
@@ -23,9 +24,8 @@ from claimwatch.ingest import Outcome
 from claimwatch.run_lock import run_lock
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
-from flows.tasks import (build_data_docs, build_site_task, collect_alerts_task, publish_release, send_alerts,
-                         slack_settings,
-                         stage_live_sources, stage_source, validate_release)
+from flows.tasks import (build_data_docs, build_site_task, collect_alerts_task, evaluate_claims, publish_release,
+                         send_alerts, slack_settings, stage_live_sources, stage_source, validate_release)
 
 PROBLEMS = ("rejected", "failed", "quarantined")
 
@@ -107,8 +107,10 @@ def _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel, site)
     for name in names:
         outcomes += check_source(name, db, releases, mirror, docs_dir, fetched.get(name))
     docs = build_data_docs(docs_dir)
-    verdicts, new_alerts = collect_alerts_task(db, outcomes, check_schedule=releases is None)
-    counts = {v: sum(1 for x in verdicts if x["verdict"] == v) for v in VERDICTS}
+    evaluated = evaluate_claims(db)
+    new_alerts = collect_alerts_task(db, evaluated, outcomes, check_schedule=releases is None)
+    verdicts = [v for vs in evaluated.verdicts.values() for v in vs]
+    counts = {v: sum(1 for x in verdicts if x.verdict == v) for v in VERDICTS}
     print("Claims: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + f"; {len(new_alerts)} new alert(s)")
     deliveries = send_alerts(db, slack_channel)
     print(f"Claims status site: {build_site_task(db, site)}")

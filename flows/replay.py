@@ -14,17 +14,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
-from claimwatch.alerts.deliver import deliver
-from claimwatch.alerts.notify import replay_plan, replay_release
-from claimwatch.alerts.outbox import Outbox
-from claimwatch.alerts.settings import SlackSettings
-from claimwatch.audit import Auditor
-from claimwatch.claims.catalog import load_catalogs
+from claimwatch.alerts.notify import replay_plan
+from claimwatch.audit import run_docs_dir
 from claimwatch.errors import StoreBusyError
 from claimwatch.run_lock import run_lock
 from claimwatch.sources import all_sources
-from claimwatch.store import open_store
-from flows.tasks import slack_settings, to_terminal
+from flows.tasks import (build_data_docs, collect_alerts_task, evaluate_claims, publish_release, send_alerts,
+                         stage_recorded_release, to_terminal, validate_release)
 
 DEFAULT_REPLAY_DB = Path("data") / "replay.duckdb"
 
@@ -37,21 +33,14 @@ def plan_replay(releases: str, sources: list[str] | None) -> tuple[list[tuple[st
     return [(source.name, str(entry)) for source, entry, _ in planned], [asdict(o) for o in failed]
 
 
-@task(name="replay-release", cache_policy=NO_CACHE, timeout_seconds=1800)
-def replay_one(db: str, source_name: str, entry: str, charts: bool) -> dict:
-    """Ingest one recorded release and collect the alerts it calls for."""
-    source = all_sources()[source_name]
-    with open_store(db) as store:
-        step = replay_release(store, source, source.recorded(Path(entry)), load_catalogs(), Auditor(store), charts)
-    return {**asdict(step.outcome), "alerts": step.alert_ids}
-
-
-@task(name="deliver-replay-alerts", cache_policy=NO_CACHE, timeout_seconds=600)
-def deliver_alerts(db: str, alert_ids: list[int], send: bool, slack_channel: str | None) -> list[dict]:
-    """Print the replay's alerts (and send them to Slack when asked)."""
-    settings = slack_settings(slack_channel) if send else SlackSettings()
-    with open_store(db) as store:
-        return [asdict(d) for d in deliver(Outbox(store.con), settings, to_terminal, alert_ids)]
+def replay_one(db: str, source_name: str, entry: str, docs_dir: str, charts: bool) -> dict:
+    """One recorded release through the pipeline's steps, one task each: stage, validate, publish, evaluate, collect."""
+    outcome = stage_recorded_release(db, source_name, entry)
+    if outcome["status"] == "staged":
+        validation = validate_release(outcome["release_id"], db, docs_dir)
+        outcome = {**publish_release(outcome["release_id"], db), "warnings": validation["warnings"]}
+    alerts = collect_alerts_task(db, evaluate_claims(db), [outcome], check_schedule=False, charts=charts)
+    return {**outcome, "alerts": alerts}
 
 
 @flow(name="replay", log_prints=True)
@@ -62,10 +51,12 @@ def replay(releases: str, db: str | None = None, sources: list[str] | None = Non
     try:
         with run_lock(db):
             planned, steps = plan_replay(releases, sources)
+            docs_dir = str(run_docs_dir(Path(db).parent / "validation-docs"))
             for source_name, entry in planned:
-                steps.append(replay_one(db, source_name, entry, charts))
+                steps.append(replay_one(db, source_name, entry, docs_dir, charts))
+            build_data_docs(docs_dir)
             alert_ids = [a for step in steps for a in step.get("alerts", [])]
-            deliveries = deliver_alerts(db, alert_ids, send, slack_channel)
+            deliveries = send_alerts(db, slack_channel, alert_ids, to_slack=send)
     except StoreBusyError as exc:
         get_run_logger().error("busy: %s", exc)
         return Failed(message=f"busy: {exc}")

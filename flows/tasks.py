@@ -1,4 +1,4 @@
-"""The tasks the flows share: thin wrappers that open the store and call the library (one writer at a time)."""
+"""The tasks the flows share: each opens the store and runs exactly one step of claimwatch/pipeline.py."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from prefect import task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from claimwatch import config  # noqa: E402
-from claimwatch.alerts.collect import collect_alerts  # noqa: E402
-from claimwatch.alerts.notify import send_due  # noqa: E402
+from claimwatch import config, pipeline  # noqa: E402
 from claimwatch.alerts.settings import SlackSettings, settings_from_env  # noqa: E402
 from claimwatch.audit import Auditor  # noqa: E402
 from claimwatch.claims.catalog import load_catalogs  # noqa: E402
-from claimwatch.ingest import Outcome, probe_live, stage_live, stage_recorded  # noqa: E402
+from claimwatch.claims.steps import Evaluated  # noqa: E402
+from claimwatch.ingest import Outcome, probe_live, stage_candidate  # noqa: E402
 from claimwatch.sources import all_sources  # noqa: E402
 from claimwatch.store import open_store  # noqa: E402
 from claimwatch.validation import Validator  # noqa: E402
@@ -40,7 +39,7 @@ def stage_source(source_name: str, db: str, releases: str | None, mirror: str | 
     """Write one source's newest release (or its recorded releases) as staged; return outcomes and ids to audit."""
     source = all_sources(config.mirror_url(mirror))[source_name]
     with open_store(db) as store:
-        outcomes = stage_recorded(store, releases, [source]) if releases else stage_live(store, [source])
+        outcomes = pipeline.stage(store, [source], releases)
         return [asdict(o) for o in outcomes], store.staged(source_name)
 
 
@@ -49,7 +48,7 @@ def stage_live_sources(source_names: list[str], db: str, mirror: str | None) -> 
     """Fetch every source's newest release at once (each within its time limit), then stage them one by one."""
     sources = all_sources(config.mirror_url(mirror))
     with open_store(db) as store:
-        outcomes = stage_live(store, [sources[name] for name in source_names])
+        outcomes = pipeline.stage(store, [sources[name] for name in source_names])
         return {name: ([asdict(o) for o in outcomes if o.source == name], store.staged(name)) for name in source_names}
 
 
@@ -57,7 +56,7 @@ def stage_live_sources(source_names: list[str], db: str, mirror: str | None) -> 
 def validate_release(release_id: str, db: str, docs_dir: str) -> dict:
     """Run the release's expectation suites and record the results in the store."""
     with open_store(db) as store:
-        validation = Auditor(store, docs_dir, _validator(docs_dir)).validate(release_id)
+        validation = pipeline.audit(Auditor(store, docs_dir, _validator(docs_dir)), release_id)
     return {"outcome": validation.outcome, "warnings": len(validation.warnings), "summary": validation.summary()}
 
 
@@ -65,9 +64,7 @@ def validate_release(release_id: str, db: str, docs_dir: str) -> dict:
 def publish_release(release_id: str, db: str) -> dict:
     """Publish the release, or quarantine it when its validation found an error; return its outcome."""
     with open_store(db) as store:
-        status = Auditor(store).publish(release_id)
-        r = store.release(release_id)
-    return asdict(Outcome(r["source"], r["release_label"], status, release_id, r["row_count"], r["data_through"], r["reason"] or ""))
+        return asdict(pipeline.publish(Auditor(store), release_id))
 
 
 @task(name="build-data-docs", cache_policy=NO_CACHE)
@@ -78,22 +75,32 @@ def build_data_docs(docs_dir: str) -> str | None:
     return str(path) if path else None
 
 
-@task(name="collect-alerts", cache_policy=NO_CACHE)
-def collect_alerts_task(db: str, outcomes: list[dict], check_schedule: bool) -> tuple[list[dict], list[int]]:
-    """Evaluate every catalog claim, record the evaluations, and write the alerts due to the outbox."""
+@task(name="evaluate-claims", cache_policy=NO_CACHE, timeout_seconds=1800)
+def evaluate_claims(db: str) -> Evaluated:
+    """Evaluate every claim as of each release published since its last stored step, and store the steps."""
     with open_store(db) as store:
-        collected = collect_alerts(store.con, load_catalogs(), [Outcome(**o) for o in outcomes],
-                                   check_schedule=check_schedule)
-    verdicts = [{"article": a, **asdict(v)} for a, vs in collected.verdicts.items() for v in vs]
-    return verdicts, collected.new_alerts
+        return pipeline.evaluate(store, load_catalogs())
+
+
+@task(name="collect-alerts", cache_policy=NO_CACHE)
+def collect_alerts_task(db: str, evaluated: Evaluated, outcomes: list[dict], check_schedule: bool,
+                        charts: bool = True) -> list[int]:
+    """Write the alerts the evaluated verdicts and the run's outcomes call for to the outbox; their ids."""
+    with open_store(db) as store:
+        collected = pipeline.collect(store, load_catalogs(), evaluated, [Outcome(**o) for o in outcomes],
+                                     check_schedule=check_schedule, charts=charts)
+    return collected.new_alerts
 
 
 @task(name="send-alerts", cache_policy=NO_CACHE, timeout_seconds=600, retries=2,
       retry_delay_seconds=exponential_backoff(backoff_factor=30))
-def send_alerts(db: str, slack_channel: str | None) -> list[dict]:
-    """Deliver every pending alert (Slack when configured, else the terminal); failures stay pending."""
+def send_alerts(db: str, slack_channel: str | None, alert_ids: list[int] | None = None,
+                to_slack: bool = True) -> list[dict]:
+    """Deliver every pending alert, or these (Slack when configured and wanted, else the terminal); failures stay
+    pending. The Slack settings are read here, never passed as a parameter (Prefect stores those)."""
+    settings = slack_settings(slack_channel) if to_slack else SlackSettings()
     with open_store(db) as store:
-        return [asdict(d) for d in send_due(store, slack_settings(slack_channel), to_terminal)]
+        return [asdict(d) for d in pipeline.deliver(store, settings, to_terminal, alert_ids)]
 
 
 def to_terminal(line: str) -> None:
@@ -123,10 +130,20 @@ def slack_settings(channel: str | None = None) -> SlackSettings:
 @task(name="build-site", cache_policy=NO_CACHE, timeout_seconds=900)
 def build_site_task(db: str, site: str | None) -> str:
     """Write the claims status site from the store; return its index page."""
-    from claimwatch.site.build import build_site, site_dir
+    from claimwatch.site.build import site_dir
 
     with open_store(db, read_only=True) as store:
-        return str(build_site(store.con, load_catalogs(), site_dir(site, db), store.path.name).resolve())
+        return str(pipeline.site(store, load_catalogs(), site_dir(site, db)).resolve())
+
+
+@task(name="stage-recorded-release", cache_policy=NO_CACHE, timeout_seconds=1800)
+def stage_recorded_release(db: str, source_name: str, entry: str) -> dict:
+    """Write one recorded release as staged (a replay takes them one at a time)."""
+    from pathlib import Path
+
+    source = all_sources()[source_name]
+    with open_store(db) as store:
+        return asdict(stage_candidate(store, source, source.recorded(Path(entry))))
 
 
 @task(name="probe-sources", cache_policy=NO_CACHE, timeout_seconds=900, retries=2,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import openpyxl
 
-from claimwatch.ingest import ingest_candidate, ingest_recorded
+from claimwatch.claims.catalog import load_catalogs
+from claimwatch.pipeline import evaluate, ingest_candidate, ingest_recorded
 from claimwatch.store import open_store
 from claimwatch.sources import all_sources, all_tables
 
@@ -40,12 +41,14 @@ CENSUS_ERROR_PAGE = b"""
 
 
 def build_store(path: Path, releases: list[tuple[str, Path]]) -> Path:
-    """Create a store at `path` holding the given recorded releases (source name, entry), all published."""
+    """Create a store at `path` holding the given recorded releases (source name, entry), all published, with the
+    claims evaluated as a run leaves them."""
     with open_store(path) as store:
         for name, entry in releases:
             source = SOURCES[name]
             outcome = ingest_candidate(store, source, source.recorded(entry))
             assert outcome.status == "published", outcome
+        evaluate(store, load_catalogs())
     return path
 
 

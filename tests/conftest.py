@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from claimwatch.audit import Auditor
-from claimwatch.ingest import ingest_recorded
+from claimwatch.pipeline import ingest_recorded
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 

@@ -13,7 +13,8 @@ from bad_input_support import (
 )
 from claimwatch.audit import Auditor
 from claimwatch.errors import ClaimwatchError
-from claimwatch.ingest import ingest_recorded, stage_candidate
+from claimwatch.ingest import stage_candidate
+from claimwatch.pipeline import ingest_recorded
 from claimwatch.store import open_store
 from test_cli import claimwatch_command
 

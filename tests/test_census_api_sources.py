@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from claimwatch.errors import FormatError
-from claimwatch.ingest import ingest_recorded
+from claimwatch.pipeline import ingest_recorded
 from claimwatch.sources import all_sources
 from claimwatch.sources.census_idb_population import CensusIdbPopulation
 from claimwatch.sources.census_trade_api import CensusTradeApi

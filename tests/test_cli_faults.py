@@ -88,7 +88,7 @@ def one_error_line(result) -> str:
 
 
 @pytest.mark.parametrize("command", [["validate"], ["check"], ["history", "mexico_china_ratio_2024"],
-                                     ["history", "mexico_china_ratio_2024", "--record"], ["alerts", "--send"],
+                                     ["check", "--record"], ["backfill"], ["alerts", "--send"],
                                      ["releases"], ["site"], ["sql", "select 1"]])
 def test_a_mistyped_db_creates_nothing(tmp_path, command):
     db = tmp_path / "typo" / "claimwatch.duckdb"
@@ -180,25 +180,27 @@ def test_reading_commands_work_on_a_read_only_store(small_db, tmp_path):
     with read_only_view(small_db.parent, tmp_path / "ro") as mounted:
         assert mounted, "mount is not available on this machine"
         db = tmp_path / "ro" / small_db.name
-        for command in (["history", CLAIM], ["releases"], ["alerts"], ["sql", "select count(*) from releases"],
+        for command in (["history", CLAIM], ["check"], ["releases"], ["alerts"], ["sql", "select count(*) from releases"],
                         ["site", "--out", tmp_path / "site"]):
             result = runner.invoke(app, [*map(str, command), "--db", str(db)], env={"COLUMNS": "250"})
             assert result.exit_code == 0, (command, result.output, result.exception)
         assert "fy22-fy25-aug" in runner.invoke(app, ["history", CLAIM, "--db", str(db)], env={"COLUMNS": "250"}).output
-        for command in (["check"], ["history", CLAIM, "--record"]):  # writing commands say so in one line
+        for command in (["check", "--record"], ["backfill", CLAIM]):  # writing commands say so in one line
             line = one_error_line(claimwatch(*command, "--db", db))
             assert str(db) in line and "cannot write here" in line
 
 
-def test_history_records_only_when_asked(small_db):
-    def evaluations():
+def test_looking_writes_nothing_backfill_stores_steps(small_db):
+    def steps():
         with open_store(small_db, read_only=True) as store:
-            return store.con.execute("select count(*) from claim_evaluations").fetchone()[0]
+            return store.con.execute("select count(*) from claim_steps where claim_id = ?", [CLAIM]).fetchone()[0]
 
-    assert runner.invoke(app, ["history", CLAIM, "--db", str(small_db)]).exit_code == 0
-    assert evaluations() == 0
-    assert runner.invoke(app, ["history", CLAIM, "--record", "--db", str(small_db)]).exit_code == 0
-    assert evaluations() > 0
+    stored = steps()  # `claimwatch ingest` stored the claim's verdicts as of the newest release only
+    for command in (["history", CLAIM], ["check"], ["check", "--record"]):
+        assert runner.invoke(app, [*command, "--db", str(small_db)]).exit_code == 0
+        assert steps() == stored, command
+    assert runner.invoke(app, ["backfill", CLAIM, "--db", str(small_db)]).exit_code == 0
+    assert steps() > stored
 
 
 def test_every_writing_command_takes_the_run_lock(small_db, shared_data, tmp_path):
@@ -206,7 +208,7 @@ def test_every_writing_command_takes_the_run_lock(small_db, shared_data, tmp_pat
     before = small_db.read_bytes()
     with run_lock(small_db):  # a `claimwatch run` (or another writing command) in progress
         for command in (["ingest", "--releases", folder], ["replay", "--releases", folder], ["validate", "--all"],
-                        ["check"], ["history", CLAIM, "--record"], ["alerts", "--send"], ["alerts", "--resend", "1"]):
+                        ["check", "--record"], ["backfill", CLAIM], ["alerts", "--send"], ["alerts", "--resend", "1"]):
             line = one_error_line(claimwatch(*command, "--db", small_db))
             assert "another claimwatch run holds" in line and f"{small_db}.lock" in line, (command, line)
         reading = claimwatch("history", CLAIM, "--db", small_db)  # reading commands need no lock

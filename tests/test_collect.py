@@ -15,7 +15,8 @@ from claimwatch.alerts.collect import claim_events, collect_alerts
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.claims.catalog import load_catalog, load_catalogs
 from claimwatch.claims.judge import Verdict
-from claimwatch.ingest import Outcome, ingest_recorded
+from claimwatch.ingest import Outcome
+from claimwatch.pipeline import ingest_recorded
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
@@ -69,7 +70,7 @@ def sbo_store(shared_data, tmp_path):
 
 def counts(con) -> tuple:
     return tuple(con.execute(f"select count(*) from {t}").fetchone()[0]
-                 for t in ("alerts", "claim_notices", "claim_evaluations"))
+                 for t in ("alerts", "claim_notices", "claim_steps"))
 
 
 def test_first_run_sends_one_digest_then_nothing_until_a_verdict_changes(sbo_store):

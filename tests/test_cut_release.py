@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from bad_input_support import SOURCES
-from claimwatch.ingest import ingest_recorded
+from claimwatch.pipeline import ingest_recorded
 from claimwatch.store import open_store
 
 CBP = SOURCES["cbp_encounters"]

@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from claimwatch.errors import FormatError
 from claimwatch.http import HttpClient
-from claimwatch.ingest import ingest_recorded
+from claimwatch.pipeline import ingest_recorded
 from claimwatch.sources.base import Candidate, RawFile
 from claimwatch.sources.dhs_khsm_usbp import NATIONWIDE, DhsKhsmUsbp, label_data_through
 from claimwatch.store import open_store

@@ -11,7 +11,8 @@ from agency_server import error, html_error_dated, stall
 from claimwatch.alerts.collect import problem_alerts
 from claimwatch.errors import FetchError
 from claimwatch.http import HttpClient
-from claimwatch.ingest import ingest_live, stage_live
+from claimwatch.ingest import stage_live
+from claimwatch.pipeline import ingest_live
 from claimwatch.sources.cbp_drug_seizures import CbpDrugSeizures
 from claimwatch.sources.cbp_encounters import CbpEncounters
 from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters

@@ -17,8 +17,8 @@ from flows.monthly_check import monthly_check
 from flows.probe import probe
 from flows.replay import replay
 
-# Everything a run writes except the log of evaluations (claim_evaluations, one row per claim per run).
-STATE = ["releases", "raw_files", "validations", "validation_results", "alerts", "claim_notices",
+# Everything a run writes.
+STATE = ["releases", "raw_files", "validations", "validation_results", "alerts", "claim_notices", "claim_steps",
          "census_trade__monthly_latest", "cbp_encounters__monthly_latest", "worldbank__population_latest"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import duckdb
@@ -42,22 +43,28 @@ def test_june_2025_claim_waits_for_the_file_that_has_june(built_con):
     assert steps[-1].release_id.startswith("cbp_encounters/fy22-fy25@")
 
 
-def test_check_and_history_record_commands_record_evaluations(built_db, tmp_path):
+def test_check_and_history_only_read_and_record_or_backfill_write(built_db, tmp_path):
     db = tmp_path / "c.duckdb"
     shutil.copyfile(built_db, db)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
     result = runner.invoke(app, ["check", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "✗ fails" in result.output and "✓ holds" in result.output and "– not checkable" in result.output
     assert "⇄ depends on the reading" in result.output and "◐ holds over the 25.8 years" in result.output
-    result = runner.invoke(app, ["history", "mexico_china_ratio_2024", "--record", "--db", str(db)], env={"COLUMNS": "250"})
+    result = runner.invoke(app, ["history", "mexico_china_ratio_2024", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    assert "new period: calendar 2023 -> calendar 2024" in result.output
+    assert "5 earlier vintage(s) of its sources have no stored step" in result.output
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before  # looking wrote nothing
+    result = runner.invoke(app, ["backfill", "mexico_china_ratio_2024", "--db", str(db)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Backfilled 5 claim step(s)" in result.output
+    result = runner.invoke(app, ["history", "mexico_china_ratio_2024", "--db", str(db)], env={"COLUMNS": "250"})
+    assert "new period: calendar 2023 -> calendar 2024" in result.output and "no stored step" not in result.output
     with duckdb.connect(str(db), read_only=True) as con:
-        now = con.execute("select count(*) from claim_evaluations where as_of_release_id is null").fetchone()[0]
         past = con.execute(
-            "select count(distinct as_of_release_id) from claim_evaluations where claim_id = 'mexico_china_ratio_2024'"
+            "select count(distinct as_of_release_id) from claim_steps where claim_id = 'mexico_china_ratio_2024'"
         ).fetchone()[0]
-    verdicts = sum(max(1, len(c.readings)) * (2 if c.latest else 1) for c in CATALOG.claims)
-    assert now == verdicts and past == 6
+    assert past == 6
     unknown = runner.invoke(app, ["history", "no_such_claim", "--db", str(db)])
     assert unknown.exit_code != 0
+    assert runner.invoke(app, ["backfill", "no_such_claim", "--db", str(db)]).exit_code != 0

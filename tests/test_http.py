@@ -14,7 +14,7 @@ from agency_server import error, stall
 from claimwatch import __version__
 from claimwatch.errors import FetchError
 from claimwatch.http import HttpClient
-from claimwatch.ingest import ingest_live
+from claimwatch.pipeline import ingest_live
 from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters
 from claimwatch.sources.census_idb_population import CensusIdbPopulation
 from claimwatch.sources.census_trade_api import CensusTradeApi

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from claimwatch.cli import app
 from claimwatch.http import HttpClient
-from claimwatch.ingest import ingest_live
+from claimwatch.pipeline import ingest_live
 from claimwatch.sources import all_sources
 from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters
 from claimwatch.sources.census_trade import CensusTrade

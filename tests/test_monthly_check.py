@@ -81,9 +81,14 @@ def test_monthly_check_evaluates_every_claim_after_publishing(shared_data, tmp_p
     folder, db = releases_folder(shared_data, tmp_path), str(tmp_path / "c.duckdb")
     monthly_check(db=db, releases=str(folder), sources=["cbp_southwest_encounters", "cbp_drug_seizures"])
     with open_store(db, read_only=True) as store:
-        rows = dict(store.con.execute(
-            "select claim_id || '/' || mode, verdict from claim_evaluations"
+        rows = dict(store.con.execute(  # what the first run's digest told, claim by claim
+            "select claim_id || '/' || mode, verdict from claim_notices where reading = ''"
         ).fetchall())
+        stored = dict(store.con.execute(  # the steps stored: claims whose sources have a published release
+            "select claim_id || '/' || mode, verdict from claim_steps"
+        ).fetchall())
+    assert stored["lowest_illegal_crossings_30_years/as_stated"] == "unknown"
+    assert not any(key.startswith("mexico_exports_2024/") for key in stored)  # no Census release: nothing to store
     # only the November 2024 southwest file is in: June 2025 is not yet in the data, Census not at all
     assert rows["lowest_illegal_crossings_30_years/as_stated"] == "unknown"
     assert rows["mexico_exports_2024/as_stated"] == "unknown"

@@ -7,7 +7,8 @@ import os
 from typer.testing import CliRunner
 
 from claimwatch.cli import app
-from claimwatch.ingest import ingest_recorded, recorded_entries
+from claimwatch.ingest import recorded_entries
+from claimwatch.pipeline import ingest_recorded
 from claimwatch.sources.cbp_southwest_encounters import CbpSouthwestEncounters
 from claimwatch.store import open_store
 

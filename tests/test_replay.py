@@ -6,7 +6,7 @@ import pytest
 
 from claimwatch.alerts.collect import claim_events
 from claimwatch.alerts.compose import CONSEQUENCE_ORDER
-from claimwatch.alerts.notify import replay_recorded
+from claimwatch.pipeline import replay as replay_recorded
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.claims.evaluate import modes

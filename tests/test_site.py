@@ -16,6 +16,7 @@ from claimwatch.claims.catalog import load_catalogs
 from claimwatch.alerts.compose import MARK, WORD
 from claimwatch.claims.evaluate import evaluate_catalog
 from claimwatch.claims.judge import overall, verdict_words
+from claimwatch import pipeline
 from claimwatch.site.build import build_site
 from claimwatch.store import open_store
 
@@ -28,9 +29,13 @@ MARKS = {"holds": "✓ holds", "fails": "✗ fails", "unknown": "? unknown", "no
 
 @pytest.fixture(scope="module")
 def site(built_db, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "site"
-    with open_store(built_db, read_only=True) as store:
-        return build_site(store.con, load_catalogs(), out, built_db.name).parent
+    """The site of the recorded store with every claim's history backfilled (an ingest stores current steps only)."""
+    folder = tmp_path_factory.mktemp("site")
+    db = shutil.copyfile(built_db, folder / built_db.name)
+    with open_store(db) as store:
+        pipeline.evaluate(store, load_catalogs(), backfill=True)
+    with open_store(db, read_only=True) as store:
+        return build_site(store.con, load_catalogs(), folder / "site", built_db.name).parent
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +144,14 @@ def test_a_source_page_lists_releases_validation_and_revisions(site, browser):
     assert any("revised" in r and "none (first" not in r for r in rows)
     assert page.locator("a", has_text="Data Docs").count() == 11
     assert errors == []
+
+
+def test_a_site_reads_stored_steps_writes_nothing_and_names_what_awaits_backfill(built_db, tmp_path):
+    db = shutil.copyfile(built_db, tmp_path / built_db.name)
+    before = db.read_bytes()
+    with open_store(db, read_only=True) as store:
+        build_site(store.con, load_catalogs(), tmp_path / "site", db.name)
+    assert db.read_bytes() == before
+    page = (tmp_path / "site" / "claims" / "lowest_illegal_crossings_30_years.html").read_text()
+    assert "claimwatch backfill lowest_illegal_crossings_30_years" in page  # the ingest stored the current step only
+    assert page.count("<tr class=\"turn\">") >= 1 and "August 2025" in page

@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from claimwatch.audit import Auditor
-from claimwatch.ingest import ingest_candidate, recorded_entries, release_order
+from claimwatch.ingest import recorded_entries, release_order
+from claimwatch.pipeline import ingest_candidate
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 

@@ -1,6 +1,6 @@
 """Decide what the newsroom must hear after a run and write it to the outbox, in one transaction.
 
-- Claims: every claim is evaluated under every reading; one alert per claim is written where something differs
+- Claims: from every claim's current verdicts under every reading; one alert per claim is written where something differs
   from what the newsroom was last told (`claim_notices`): a correction, an update, a revision or close to failing
   (`claim_events`). The first run for an article writes one digest of every claim instead.
 - Releases: one alert per quarantined or rejected release, per source that could not be fetched (once a day).
@@ -22,8 +22,8 @@ from claimwatch.alerts.compose import Alert, ClaimEvent, SourceFile
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.charts import claim_chart_png
 from claimwatch.claims.catalog import Catalog
-from claimwatch.claims.evaluate import evaluate_catalog
-from claimwatch.claims.history import claim_sources, record_verdicts
+from claimwatch.claims.history import claim_sources
+from claimwatch.claims.steps import evaluate as evaluate_steps
 from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.ingest import Outcome
 from claimwatch.store.store import release_files
@@ -151,12 +151,10 @@ def overdue_alerts(con, today: date, calendar_path=None) -> list[Alert]:
 
 
 def collect_alerts(con: duckdb.DuckDBPyConnection, catalogs: Iterable[Catalog], outcomes: Iterable[Outcome] = (),
-                   *, today: date | None = None, check_schedule: bool = False, charts: bool = True,
-                   calendar_path=None, sources: set[str] | None = None) -> Collected:
-    """Evaluate every claim, record the evaluations, and write every alert due, all in one transaction.
-
-    `sources` limits the evaluation to claims that rely on those sources (what a replay step can change);
-    the first collection for an article evaluates every claim for its digest.
+                   *, verdicts: dict[str, list[Verdict]] | None = None, today: date | None = None,
+                   check_schedule: bool = False, charts: bool = True, calendar_path=None) -> Collected:
+    """Write every alert due, in one transaction: claim alerts from each article's current `verdicts` (what the
+    pipeline's evaluate step recorded; when not given, that step runs here first), then release and schedule alerts.
     """
     catalogs, outcomes = list(catalogs), list(outcomes)
     today = today or date.today()
@@ -164,13 +162,12 @@ def collect_alerts(con: duckdb.DuckDBPyConnection, catalogs: Iterable[Catalog], 
     outbox = Outbox(con)
     con.execute("begin transaction")
     try:
+        if verdicts is None:
+            verdicts = evaluate_steps(con, catalogs).verdicts
         for catalog in catalogs:
             told = outbox.notices(catalog.article_id)
-            claims = [c for c in catalog.claims if sources is None or not told or set(claim_sources(c)) & sources]
-            verdicts = evaluate_catalog(con, catalog, claims=claims)
-            record_verdicts(con, catalog.article_id, verdicts)
-            collected.verdicts[catalog.article_id] = verdicts
-            collected.new_alerts += _claim_alerts(con, outbox, catalog, told, verdicts, charts)
+            current = collected.verdicts[catalog.article_id] = verdicts.get(catalog.article_id, [])
+            collected.new_alerts += _claim_alerts(con, outbox, catalog, told, current, charts)
         others = problem_alerts(con, outcomes, catalogs, today)
         if check_schedule:
             others += overdue_alerts(con, today, calendar_path)

@@ -1,22 +1,18 @@
-"""Entry points the flows and the CLI share: send what is due, report a failed run, replay recorded releases."""
+"""Entry points the flows and the CLI share: send what is due, report a failed run, plan a replay."""
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from claimwatch.alerts.collect import collect_alerts
 from claimwatch.alerts.compose import pipeline_failed_alert
 from claimwatch.alerts.deliver import Delivery, Printer, deliver
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.settings import SlackSettings
-from claimwatch.audit import Auditor
-from claimwatch.claims.catalog import Catalog
 from claimwatch.errors import FormatError
-from claimwatch.ingest import Outcome, ingest_candidate, recorded_entries
+from claimwatch.ingest import Outcome, recorded_entries
 from claimwatch.sources import Source
 from claimwatch.sources.base import Candidate
 from claimwatch.store import Store, open_store
@@ -47,14 +43,6 @@ def run_label(now: datetime | None = None) -> str:
     return f"{(now or datetime.now(timezone.utc)):%Y-%m-%dT%H:%M:%SZ}"
 
 
-@dataclass
-class ReplayStep:
-    """One recorded release replayed: what happened to it and the alerts the monitor would have written."""
-
-    outcome: Outcome
-    alert_ids: list[int] = field(default_factory=list)
-
-
 def publication_order(candidate: Candidate, calendar: dict) -> tuple:
     """Sort key for replay across sources: the day the release appeared if known, else when its calendar says."""
     from claimwatch.alerts.release_calendar import due_date
@@ -81,28 +69,3 @@ def replay_plan(releases_dir: Path, sources: Iterable[Source]) -> tuple[list[tup
     calendar = load_calendar()
     planned.sort(key=lambda item: publication_order(item[2], calendar))
     return planned, failed
-
-
-def replay_release(store: Store, source: Source, candidate: Candidate, catalogs: list[Catalog],
-                   auditor: Auditor | None = None, charts: bool = True) -> ReplayStep:
-    """Ingest one recorded release, then collect the alerts it calls for."""
-    outcome = ingest_candidate(store, source, candidate, auditor)
-    # an unchanged release is looked at again too: a run that stopped before collecting must not lose alerts
-    changed = {source.name} if outcome.status in ("published", "unchanged") else set()
-    collected = collect_alerts(store.con, catalogs, [outcome], charts=charts, sources=changed)
-    return ReplayStep(outcome, collected.new_alerts)
-
-
-def replay_recorded(store: Store, releases_dir: Path, sources: Iterable[Source], catalogs: Iterable[Catalog], *,
-                    auditor: Auditor | None = None, charts: bool = True) -> list[ReplayStep]:
-    """Ingest recorded releases one at a time in publication order, collecting alerts after each.
-
-    The backtest of "what would the monitor have said each month". Alerts go to the outbox only; send them
-    with `deliver` if wanted. Releases already in the store are skipped, so a second replay writes nothing.
-    """
-    catalogs = list(catalogs)
-    planned, failed = replay_plan(releases_dir, sources)
-    auditor = auditor or Auditor(store)
-    return [ReplayStep(o) for o in failed] + [
-        replay_release(store, source, candidate, catalogs, auditor, charts) for source, _, candidate in planned
-    ]

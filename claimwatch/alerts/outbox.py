@@ -13,6 +13,7 @@ import duckdb
 
 from claimwatch.alerts.compose import Alert
 from claimwatch.claims.judge import Verdict
+from claimwatch.claims.steps import stored_verdict
 from claimwatch.store.store import dict_rows as _dicts
 
 DUE = ("pending", "sending")
@@ -102,11 +103,3 @@ class Outbox:
             [article_id, v.claim_id, v.reading or "", v.mode, v.verdict, v.period, v.observed, v.claimed, v.margin,
              v.rule, v.supported, list(v.vintages), v.explanation, v.sentence, json.dumps(v.details), alert_id,
              _now()])
-
-
-def stored_verdict(row: dict) -> Verdict:
-    """A Verdict from a claim_notices or claim_evaluations row."""
-    fields = set(Verdict.__dataclass_fields__)
-    flat = {k: (tuple(v) if k == "vintages" else v) for k, v in row.items() if k in fields and k != "reading"}
-    details = json.loads(row["details"]) if row.get("details") else {}
-    return Verdict(**flat, reading=row.get("reading") or None, **{k: v for k, v in details.items() if k in fields})

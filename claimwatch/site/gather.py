@@ -8,8 +8,7 @@ import duckdb
 
 from claimwatch.charts import claim_chart_png
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
-from claimwatch.claims.evaluate import evaluate_catalog
-from claimwatch.claims.history import Step, claim_history
+from claimwatch.claims.steps import Step, claim_steps, current_verdicts, unstored_vintages
 from claimwatch.claims.judge import Verdict, overall
 from claimwatch.sources import SOURCE_CLASSES
 from claimwatch.store.store import dict_rows as _dicts, release_files
@@ -25,6 +24,7 @@ class ClaimPage:
     files: list[dict] = field(default_factory=list)
     chart: bytes | None = None
     data_through: str = ""
+    unstored: int = 0  # vintages of its sources with no stored step (see `claimwatch backfill`)
 
     @property
     def modes(self) -> list[tuple[str, str, str, list[Verdict]]]:
@@ -62,8 +62,9 @@ class SourcePage:
 
 
 def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True) -> list[ClaimPage]:
-    """Every claim of the catalog, evaluated now, with its history over the stored vintages."""
-    verdicts = evaluate_catalog(con, catalog)
+    """Every claim of the catalog with its current verdicts and its stored steps (read only: nothing is evaluated
+    again; a claim with no stored step yet is judged now and its history waits for `claimwatch backfill`)."""
+    verdicts, _ = current_verdicts(con, catalog)
     pages = []
     for claim in catalog.claims:
         own = [v for v in verdicts if v.claim_id == claim.id]
@@ -71,9 +72,9 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
         files = release_files(con, vintages)
         through = max((f["data_through"] for f in files if f["data_through"]), default=None)
         pages.append(ClaimPage(
-            claim, own, claim_history(con, claim) if history and claim.indicator else [], files,
+            claim, own, claim_steps(con, catalog, claim) if history and claim.indicator else [], files,
             claim_chart_png(con, claim) if claim.indicator else None,
-            f"{through:%B %Y}" if through else ""))
+            f"{through:%B %Y}" if through else "", len(unstored_vintages(con, catalog, claim)) if history else 0))
     return pages
 
 

@@ -7,15 +7,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from claimwatch.config import project_dir
 from claimwatch.errors import NoStoreError, StoreBusyError, StoreError
-from claimwatch.http import StoredCopy
 from claimwatch.sources import all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
 from claimwatch.store.views import latest_view, revisions_view
+
+if TYPE_CHECKING:
+    from claimwatch.http import StoredCopy
 
 
 def dict_rows(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
