@@ -36,6 +36,7 @@ def cached(con: duckdb.DuckDBPyConnection):
     finally:
         _forget(con)
         _CACHES.pop(id(con), None)
+        con.execute("drop view if exists temp.main.indicator")  # it pointed at a cached table just dropped
 
 
 def _forget(con: duckdb.DuckDBPyConnection) -> None:

@@ -134,12 +134,16 @@ def record_steps(con: duckdb.DuckDBPyConnection, article_id: str, claim: Claim, 
 
 def evaluate_planned(con: duckdb.DuckDBPyConnection, catalog: Catalog, planned, progress: Progress | None = None,
                      record: bool = True) -> list[Step]:
-    """Evaluate each planned claim as of each planned release (each indicator once per release) and store it."""
+    """Evaluate each planned claim as of each planned release (each indicator once per release) and store it.
+
+    As of the newest release written, the store as it stood then is the store now: the stored `<table>_latest`
+    tables are read as they are, and only earlier releases need views that see the past."""
     total, done, found = sum(len(claims) for *_, claims in planned), 0, []
+    newest = con.execute("select max(ingested_at) from releases where status = 'published'").fetchone()[0]
     with cached(con):
         try:
             for release_id, at, claims in planned:
-                set_as_of(con, at)
+                set_as_of(con, None if newest is not None and at >= newest else at)
                 for claim in claims:
                     verdicts = [v for mode in modes(claim) for v in evaluate_claim(con, claim, mode)]
                     if record:

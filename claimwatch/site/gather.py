@@ -93,14 +93,10 @@ def source_pages(con: duckdb.DuckDBPyConnection) -> list[SourcePage]:
             [cls.name]))
         if not releases:
             continue
-        revisions: dict[str, dict] = {}
-        for spec in cls.tables:
-            for row in _dicts(con.execute(
-                    f"select new_release_id, change, count(*) as n, count(distinct {spec.period}) as periods"
-                    f" from {spec.name}_revisions group by all")):
-                entry = revisions.setdefault(row["new_release_id"], {"revised": 0, "added": 0, "removed": 0, "periods": 0})
-                entry[row["change"]] += row["n"]
-                entry["periods"] = max(entry["periods"], row["periods"])
+        revisions = {r["release_id"]: r for r in _dicts(con.execute(
+            "select release_id, sum(revised) as revised, sum(added) as added, sum(removed) as removed,"
+            " max(periods) as periods from release_revisions where list_contains(?, table_name) group by release_id",
+            [[t.name for t in cls.tables]]))}
         files = release_files(con, [r["release_id"] for r in releases])
         for r in releases:
             r["revisions"] = revisions.get(r["release_id"])

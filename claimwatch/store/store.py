@@ -15,7 +15,7 @@ from claimwatch.config import project_dir
 from claimwatch.errors import NoStoreError, StoreBusyError, StoreError
 from claimwatch.sources import all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
-from claimwatch.store.views import latest_view, revisions_view
+from claimwatch.store.views import revisions_view
 
 if TYPE_CHECKING:
     from claimwatch.http import StoredCopy
@@ -35,6 +35,13 @@ def release_files(con: duckdb.DuckDBPyConnection, release_ids) -> list[dict]:
            from raw_files as f join releases as r using (release_id)
            where list_contains(?, f.release_id) order by r.source, r.data_through, f.release_id, f.file_name""",
         [sorted(release_ids)]))
+
+
+def tables_of(source: str) -> set[str]:
+    """The normalised tables a source writes."""
+    from claimwatch.sources import SOURCE_CLASSES
+
+    return {t.name for cls in SOURCE_CLASSES if cls.name == source for t in cls.tables}
 
 
 def sql_dir() -> Path:
@@ -77,7 +84,7 @@ class Store:
 
         A store written by an earlier version is migrated in the same transaction (claimwatch/store/migrate.py).
         """
-        from claimwatch.store import migrate
+        from claimwatch.store import latest, migrate
 
         self.con.execute("begin transaction")
         try:
@@ -86,8 +93,8 @@ class Store:
                 self.con.execute(ddl.read_text())
             migrate.after_schema(self.con, moved)
             for spec in tables:
-                self.con.execute(latest_view(spec))
                 self.con.execute(revisions_view(spec))
+                latest.ensure(self.con, spec)
             self.con.execute("commit")
         except BaseException:
             self._rollback()
@@ -166,8 +173,36 @@ class Store:
         return [r[0] for r in rows]
 
     def set_status(self, release_id: str, status: str, reason: str | None) -> None:
-        """Publish or quarantine a validated release (one statement: atomic)."""
-        self.con.execute("update releases set status = ?, reason = ? where release_id = ?", [status, reason, release_id])
+        """Publish or quarantine a validated release, and bring `<table>_latest` up to date, in one transaction."""
+        from claimwatch.store import latest
+
+        before = self.release(release_id)["status"]
+        self.con.execute("begin transaction")
+        try:
+            self.con.execute("update releases set status = ?, reason = ? where release_id = ?", [status, reason, release_id])
+            source = self.release(release_id)["source"]
+            for spec in (s for s in all_tables() if s.name in tables_of(source)):
+                if status == "published" and before != "published":
+                    latest.publish(self.con, spec, release_id)
+                elif before == "published" and status != "published":
+                    latest.rebuild(self.con, spec)
+            self.con.execute("commit")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def refresh_derived(self) -> None:
+        """Rebuild every `<table>_latest` and the revision counts from the releases (after rows were written by hand)."""
+        from claimwatch.store import latest
+
+        self.con.execute("begin transaction")
+        try:
+            for spec in all_tables():
+                latest.rebuild(self.con, spec)
+            self.con.execute("commit")
+        except BaseException:
+            self._rollback()
+            raise
 
     def releases(self) -> list[dict]:
         """Every release with its latest validation (outcome, errors, warnings), newest data first within each source."""

@@ -3,7 +3,8 @@
 A release *covers* a period when it has at least one non-NULL value for it. Vintages are ordered by
 data_through, then release label, then release id, so the result does not depend on ingestion order.
 
-- `<table>_latest`: for each period, all rows of the newest published release covering that period. Taking
+- `<table>_latest`: for each period, all rows of the newest published release covering that period (kept as a
+  table, brought up to date as releases are published: claimwatch/store/latest.py). Taking
   the whole period from one release (rather than each key separately) matters for CBP files, which omit
   zero rows: a key missing from the newest release is zero there, not the older value.
 - `<table>_revisions`: for each period and each pair of consecutive covering releases, every key whose value
@@ -32,18 +33,16 @@ coverage as (
 )"""
 
 
-def latest_view(spec: TableSpec, as_of: datetime | None = None) -> str:
-    """Create `<table>_latest`: each period from the newest published release that covers it.
+def latest_view(spec: TableSpec, as_of: datetime) -> str:
+    """A temporary `<table>_latest` that sees only the releases written up to `as_of`: the store as it stood then,
+    for a claim's history. It shadows the stored `<table>_latest` (claimwatch/store/latest.py) on this connection."""
+    published = PUBLISHED + f" and ingested_at <= '{as_of.isoformat()}'::timestamptz"
+    return f"create or replace temp view {spec.name}_latest as\n{latest_select(spec, published)}"
 
-    With `as_of`, a temporary view of the same name (it shadows the stored one on this connection) that sees
-    only the releases written up to that time: the store as it stood then, for a claim's history.
-    """
-    published, create = PUBLISHED, "create or replace view"
-    if as_of is not None:
-        published += f" and ingested_at <= '{as_of.isoformat()}'::timestamptz"
-        create = "create or replace temp view"
-    return f"""{create} {spec.name}_latest as
-{_coverage_ctes(spec, published)},
+
+def latest_select(spec: TableSpec, published: str = PUBLISHED) -> str:
+    """Each period's rows from the newest published release that covers it (the rule of `<table>_latest`)."""
+    return f"""{_coverage_ctes(spec, published)},
 ranked as (
     select {spec.period}, release_id,
         row_number() over (

@@ -1,0 +1,109 @@
+"""`<table>_latest` kept as a table, and each release's revision counts, updated as releases are published.
+
+The rule is the view's (claimwatch/store/views.py): each period from the newest published release covering it.
+Recomputing it means reading every vintage ever stored, so the store keeps the result and brings it up to date
+when a release is published: only the periods that release covers are looked at, and it takes a period over
+when it is newer than the release holding it. The same comparison gives the release's revision counts
+(`release_revisions`). Publishing an older vintage late, or taking a published release back (quarantine), is
+rare; it rebuilds the table's result from the view. Claims as of a past release still use temporary views.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from claimwatch.sources.base import TableSpec
+from claimwatch.store.views import latest_select
+
+SUMMARY = """select new_release_id as release_id, '{table}' as table_name,
+    count(*) filter (where change = 'revised') as revised, count(*) filter (where change = 'added') as added,
+    count(*) filter (where change = 'removed') as removed, count(distinct {period}) as periods
+from {table}_revisions {where} group by new_release_id"""
+
+
+def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    row = con.execute(
+        "select 'table' from duckdb_tables() where schema_name = 'main' and table_name = $n union all"
+        " select 'view' from duckdb_views() where schema_name = 'main' and view_name = $n", {"n": name}).fetchone()
+    return row[0] if row else None
+
+
+def ensure(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Create `<table>_latest` as a table filled from the stored releases (an older store had a view there)."""
+    name = f"{spec.name}_latest"
+    kind = _kind(con, name)
+    if kind == "table":
+        return
+    if kind == "view":
+        con.execute(f"drop view {name}")
+    con.execute(f"create table {name} as {latest_select(spec)}")
+    con.execute(f"delete from release_revisions where table_name = '{spec.name}'")
+    con.execute(f"insert into release_revisions {SUMMARY.format(table=spec.name, period=spec.period, where='')}")
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Recompute `<table>_latest` and the table's revision counts from every published release."""
+    con.execute(f"delete from {spec.name}_latest")
+    con.execute(f"insert into {spec.name}_latest {latest_select(spec)}")
+    con.execute(f"delete from release_revisions where table_name = '{spec.name}'")
+    con.execute(f"insert into release_revisions {SUMMARY.format(table=spec.name, period=spec.period, where='')}")
+
+
+def publish(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> None:
+    """Bring `<table>_latest` and `release_revisions` up to date for one newly published release."""
+    p, t = spec.period, spec.name
+    covers = " or ".join(f"{v} is not null" for v in spec.values)
+    con.execute(f"""create or replace temp table taking_over as
+        with covered as (
+            select distinct {p} from {t} where release_id = $rid and ({covers})
+        ),
+        holders as (
+            select distinct l.{p}, l.release_id from {t}_latest as l join covered using ({p})
+        ),
+        this_release as (
+            select data_through, release_label, release_id from releases where release_id = $rid
+        )
+        select c.{p}, h.release_id as holder
+        from covered as c left join holders as h using ({p})
+        left join releases as r on r.release_id = h.release_id, this_release as me
+        where h.release_id is null
+           or (me.data_through, me.release_label, me.release_id) > (r.data_through, r.release_label, r.release_id)""",
+                {"rid": release_id})
+    covered = con.execute(f"select count(distinct {p}) from {t} where release_id = ? and ({covers})",
+                          [release_id]).fetchone()[0]
+    taken = con.execute("select count(*) from temp.main.taking_over").fetchone()[0]
+    if taken < covered:  # an older vintage published late: its place among the vintages is not at the end
+        con.execute("drop table temp.main.taking_over")
+        rebuild(con, spec)
+        return
+    _count_revisions(con, spec, release_id)
+    con.execute(f"delete from {t}_latest where {p} in (select {p} from temp.main.taking_over)")
+    con.execute(f"insert into {t}_latest select * from {t} where release_id = ? and {p} in"
+                f" (select {p} from temp.main.taking_over)", [release_id])
+    con.execute("drop table temp.main.taking_over")
+
+
+def _count_revisions(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> None:
+    """The release's revisions against the vintage it takes each period over from, as `<table>_revisions` counts."""
+    p, t = spec.period, spec.name
+    keys = " and ".join(f"o.{k} is not distinct from n.{k}" for k in spec.keys)
+    changed = " or ".join(f"o.{v} is distinct from n.{v}" for v in spec.values)
+    con.execute(f"delete from release_revisions where release_id = ? and table_name = '{t}'", [release_id])
+    con.execute(f"""insert into release_revisions
+        with old_side as (
+            select l.* from {t}_latest as l join temp.main.taking_over as w on w.{p} = l.{p} and w.holder = l.release_id
+        ),
+        new_side as (
+            select n.* from {t} as n join temp.main.taking_over as w on w.{p} = n.{p}
+            where n.release_id = $rid and w.holder is not null
+        ),
+        compared as (
+            select coalesce(o.{p}, n.{p}) as {p},
+                case when o.release_id is null then 'added' when n.release_id is null then 'removed'
+                     else 'revised' end as change
+            from old_side as o full outer join new_side as n on o.{p} = n.{p} and {keys}
+            where {changed}
+        )
+        select $rid, '{t}', count(*) filter (where change = 'revised'), count(*) filter (where change = 'added'),
+            count(*) filter (where change = 'removed'), count(distinct {p})
+        from compared having count(*) > 0""", {"rid": release_id})
