@@ -142,7 +142,7 @@ def test_a_full_disk_is_one_line(shared_data, tmp_path):
         db = tmp_path / "small" / "c.duckdb"
         line = one_error_line(claimwatch("ingest", "--releases", folder, "--db", db))
         assert str(db) in line and "the disk is full" in line
-    with tmpfs(tmp_path / "docs", "size=1m") as mounted:  # the release fits; Great Expectations' Data Docs do not
+    with tmpfs(tmp_path / "docs", "size=3m") as mounted:  # the store fits; Great Expectations' Data Docs do not
         db = tmp_path / "docs" / "c.duckdb"
         result = claimwatch("ingest", "--releases", folder, "--db", db)
         assert result.returncode == 2, result.stderr  # GX logs its own rendering error before ours

@@ -155,3 +155,18 @@ def test_a_site_reads_stored_steps_writes_nothing_and_names_what_awaits_backfill
     page = (tmp_path / "site" / "claims" / "lowest_illegal_crossings_30_years.html").read_text()
     assert "claimwatch backfill lowest_illegal_crossings_30_years" in page  # the ingest stored the current step only
     assert page.count("<tr class=\"turn\">") >= 1 and "August 2025" in page
+
+
+def test_a_chart_is_drawn_again_only_when_what_it_shows_changed(built_db, tmp_path):
+    out = tmp_path / "site"
+    with open_store(built_db, read_only=True) as store:
+        build_site(store.con, load_catalogs(), out, built_db.name)
+        charts = out / "charts"
+        kept, redrawn = charts / "mexico_exports_2024.png", charts / "lowest_illegal_crossings_30_years.png"
+        assert kept.read_bytes().startswith(b"\x89PNG") and redrawn.read_bytes().startswith(b"\x89PNG")
+        kept.write_bytes(b"the previous build's file")  # same key: the next build takes it as it is
+        redrawn.write_bytes(b"stale")
+        (charts / "lowest_illegal_crossings_30_years.key").write_text("a release since then")
+        build_site(store.con, load_catalogs(), out, built_db.name)
+    assert kept.read_bytes() == b"the previous build's file"
+    assert redrawn.read_bytes().startswith(b"\x89PNG")

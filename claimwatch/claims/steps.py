@@ -230,6 +230,11 @@ def with_changes(claim: Claim, steps: list[Step]) -> list[Step]:
     return found
 
 
+def published_inputs(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[tuple[str, datetime]]:
+    """The published releases of the claim's sources, oldest first: (release id, ingested_at)."""
+    return _inputs(_published(con), claim)
+
+
 def unstored_vintages(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim) -> list[str]:
     """The published releases of the claim's sources it has no stored step as of (what `backfill` would evaluate)."""
     done = _stored(con, catalog.article_id).get((claim.id, claim_hash(claim)), set())

@@ -60,7 +60,7 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     (staging / "sources").mkdir()
     (staging / "charts").mkdir()
     catalog = catalogs[0]
-    pages, sources = claim_pages(con, catalog), source_pages(con)
+    pages, sources = claim_pages(con, catalog, previous_charts=out / "charts"), source_pages(con)
     env = _environment(out)
     common = {"article": catalog.article, "built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
               "store": store_name, "sources": sources}
@@ -70,6 +70,7 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     for page in pages:
         if page.chart:
             (staging / "charts" / f"{page.claim.id}.png").write_bytes(page.chart)
+            (staging / "charts" / f"{page.claim.id}.key").write_text(page.chart_key)
         (staging / "claims" / f"{page.claim.id}.html").write_text(
             env.get_template("claim.html").render(root="../", page=page, **common))
     for source in sources:

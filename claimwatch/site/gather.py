@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
 from claimwatch.charts import claim_chart_png
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
-from claimwatch.claims.steps import Step, claim_steps, current_verdicts, unstored_vintages
+from claimwatch.claims.steps import Step, claim_hash, claim_steps, current_verdicts, published_inputs, unstored_vintages
 from claimwatch.claims.judge import Verdict, overall
 from claimwatch.sources import SOURCE_CLASSES
 from claimwatch.store.store import dict_rows as _dicts, release_files
@@ -25,6 +27,7 @@ class ClaimPage:
     chart: bytes | None = None
     data_through: str = ""
     unstored: int = 0  # vintages of its sources with no stored step (see `claimwatch backfill`)
+    chart_key: str = ""  # what the chart was drawn from (see chart_key)
 
     @property
     def modes(self) -> list[tuple[str, str, str, list[Verdict]]]:
@@ -61,7 +64,26 @@ class SourcePage:
     releases: list[dict]
 
 
-def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True) -> list[ClaimPage]:
+def chart_key(con: duckdb.DuckDBPyConnection, claim: Claim) -> str:
+    """What a claim's chart depends on: its catalog entry and SQL, the published releases of its sources, the
+    chart code. A chart with the same key as in the previous build is that build's file."""
+    releases = ",".join(rid for rid, _ in published_inputs(con, claim))
+    code = (Path(__file__).parents[1] / "charts.py").read_bytes()
+    return hashlib.sha256(f"{claim_hash(claim)}|{releases}|".encode() + code).hexdigest()
+
+
+def claim_chart(con: duckdb.DuckDBPyConnection, claim: Claim, previous: Path | None) -> tuple[bytes | None, str]:
+    """The claim's chart (PNG) and its key: the previous build's when the key is unchanged, else drawn now."""
+    key = chart_key(con, claim)
+    if previous is not None:
+        png, stored = previous / f"{claim.id}.png", previous / f"{claim.id}.key"
+        if png.is_file() and stored.is_file() and stored.read_text() == key:
+            return png.read_bytes(), key
+    return claim_chart_png(con, claim), key
+
+
+def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True,
+                previous_charts: Path | None = None) -> list[ClaimPage]:
     """Every claim of the catalog with its current verdicts and its stored steps (read only: nothing is evaluated
     again; a claim with no stored step yet is judged now and its history waits for `claimwatch backfill`)."""
     verdicts, _ = current_verdicts(con, catalog)
@@ -71,10 +93,11 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
         vintages = {r for v in own for r in v.vintages}
         files = release_files(con, vintages)
         through = max((f["data_through"] for f in files if f["data_through"]), default=None)
+        chart, key = claim_chart(con, claim, previous_charts) if claim.indicator else (None, "")
         pages.append(ClaimPage(
-            claim, own, claim_steps(con, catalog, claim) if history and claim.indicator else [], files,
-            claim_chart_png(con, claim) if claim.indicator else None,
-            f"{through:%B %Y}" if through else "", len(unstored_vintages(con, catalog, claim)) if history else 0))
+            claim, own, claim_steps(con, catalog, claim) if history and claim.indicator else [], files, chart,
+            f"{through:%B %Y}" if through else "", len(unstored_vintages(con, catalog, claim)) if history else 0,
+            key))
     return pages
 
 

@@ -104,6 +104,8 @@ class Store:
     def stored_copy(self, url: str) -> StoredCopy | None:
         """The newest stored copy of `url` from a release not rejected: a rejected file's validators would
         make the server answer 304 for it (e.g. an HTML error page dated now) and the real file never come."""
+        from claimwatch.http import StoredCopy
+
         row = self.con.execute(
             "select f.etag, f.last_modified, f.content from raw_files as f join releases as r using (release_id)"
             " where f.url = ? and r.status <> 'rejected' order by f.fetched_at desc limit 1",
