@@ -2,7 +2,9 @@
 
 Part 1 stages all recorded releases into an empty store (parse + write), then validates and publishes each
 staged release in order with one Auditor, timing staging, the Validator's creation (GX import), each
-validation, each publish and the Data Docs build (auditor.finish()) separately.
+validation, each publish and the Data Docs build (auditor.finish()) separately, and per frame kind (`rows`,
+each audit frame) the frames built, their rows, the DuckDB seconds building them and the GX seconds running
+them; once with `rows` frames reduced against their baseline release (the default) and once with full frames.
 Part 2 copies the newest census_trade__monthly release 1x, 10x and 100x into synthetic staged releases (copy
 k has its months moved back k*100 years, so keys stay unique and partner codes stay valid) and times
 Validator.validate on each, split into building the frames (DuckDB -> pandas) and running GX, with the peak
@@ -32,6 +34,7 @@ from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 from claimwatch.validation import Validator
 from claimwatch.validation import runner
+from claimwatch.validation.frames import ROWS
 
 TABLE, NEWEST = "census_trade__monthly", "census_trade/2025-04"
 
@@ -51,15 +54,15 @@ def available_mib() -> float:
     return float("inf")
 
 
-def one_run(releases: Path) -> dict:
+def one_run(releases: Path, full_frames: bool = False) -> dict:
     """Stage everything into a new store, then validate and publish each staged release in order."""
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, FrameTimer() as timer:
         with open_store(Path(tmp) / "bench.duckdb") as store:
             t0 = time.perf_counter()
             stage_recorded(store, releases, all_sources().values())
             staging = time.perf_counter() - t0
             t0 = time.perf_counter()
-            validator = Validator(docs_dir=Path(tmp) / "docs")
+            validator = Validator(docs_dir=Path(tmp) / "docs", full_frames=full_frames)
             validator_init = time.perf_counter() - t0
             auditor = Auditor(store, docs_dir=Path(tmp) / "docs", validator=validator)
             per_release = []
@@ -73,6 +76,8 @@ def one_run(releases: Path) -> dict:
                     "release_id": release_id, "rows": store.release(release_id)["row_count"],
                     "validate_seconds": t1 - t0, "publish_seconds": t2 - t1, "status": status,
                     "expectations": len(validation.findings), "failed": len(validation.errors + validation.warnings),
+                    "findings": sorted(f.describe() for f in validation.findings if not f.success),
+                    "rows_checked": sum(f["checked"] for f in validation.rows_frames.values()),
                 })
             t0 = time.perf_counter()
             auditor.finish()
@@ -81,7 +86,43 @@ def one_run(releases: Path) -> dict:
     publish = sum(r["publish_seconds"] for r in per_release)
     whole = staging + validator_init + validation + publish + docs
     return {"staging_seconds": staging, "validator_init_seconds": validator_init, "validation_seconds": validation,
-            "publish_seconds": publish, "docs_seconds": docs, "whole_seconds": whole, "per_release": per_release}
+            "publish_seconds": publish, "docs_seconds": docs, "whole_seconds": whole, "per_release": per_release,
+            "frames": timer.table()}
+
+
+class FrameTimer:
+    """Patches runner.build_frame and Validator._definition to add up, per frame kind, the frames built, their
+    rows, the seconds building them (DuckDB -> pandas) and the seconds GX runs on them."""
+
+    def __init__(self):
+        self.build: dict[str, float] = defaultdict(float)
+        self.gx: dict[str, float] = defaultdict(float)
+        self.runs: dict[str, int] = defaultdict(int)
+        self.rows: dict[str, int] = defaultdict(int)
+
+    def __enter__(self):
+        build_frame, definition = self._saved = runner.build_frame, Validator._definition
+
+        def timed_build_frame(con, spec, frame, release_id, *args):
+            t0 = time.perf_counter()
+            try:
+                df = build_frame(con, spec, frame, release_id, *args)
+            finally:
+                self.build[frame] += time.perf_counter() - t0
+            self.runs[frame] += 1
+            self.rows[frame] += len(df)
+            return df
+
+        runner.build_frame = timed_build_frame
+        Validator._definition = lambda v, t, f, e: TimedDefinition(definition(v, t, f, e), f, self.gx)
+        return self
+
+    def __exit__(self, *exc):
+        runner.build_frame, Validator._definition = self._saved
+
+    def table(self) -> dict[str, dict]:
+        return {f: {"runs": self.runs[f], "rows": self.rows[f], "build_seconds": self.build[f], "gx_seconds": self.gx[f]}
+                for f in sorted(self.runs, key=lambda f: (f != ROWS, f))}
 
 
 class TimedDefinition:
@@ -101,20 +142,7 @@ class TimedDefinition:
 def scale_step(releases: Path, copies: int, repeat: int) -> dict:
     """(In a subprocess.) Validate `copies` copies of the newest census_trade release as one staged release."""
     source = all_sources()["census_trade"]
-    frame_seconds: dict[str, float] = defaultdict(float)
-    gx_seconds: dict[str, float] = defaultdict(float)
-    build_frame, definition = runner.build_frame, Validator._definition
-
-    def timed_build_frame(con, spec, frame, release_id):
-        t0 = time.perf_counter()
-        try:
-            return build_frame(con, spec, frame, release_id)
-        finally:
-            frame_seconds[frame] += time.perf_counter() - t0
-
-    runner.build_frame = timed_build_frame
-    Validator._definition = lambda self, t, f, e: TimedDefinition(definition(self, t, f, e), f, gx_seconds)
-    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "scale.duckdb") as store:
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "scale.duckdb") as store, FrameTimer() as timer:
         stage_recorded(store, releases, [source])
         (real,) = [r for r in store.staged("census_trade") if r.startswith(NEWEST)]
         store.set_status(real, "published", None)  # the release the synthetic one is compared with
@@ -143,8 +171,8 @@ def scale_step(releases: Path, copies: int, repeat: int) -> dict:
             findings = validation.findings
     return {
         "copies": copies, "rows": rows, "insert_seconds": insert, "validate_seconds": statistics.median(times),
-        "validate_seconds_all": times, "build_frame_seconds": {k: v / repeat for k, v in frame_seconds.items()},
-        "gx_run_seconds": {k: v / repeat for k, v in gx_seconds.items()},
+        "validate_seconds_all": times, "build_frame_seconds": {k: v / repeat for k, v in timer.build.items()},
+        "gx_run_seconds": {k: v / repeat for k, v in timer.gx.items()},
         "failed_expectations": sorted({f"{f.frame}:{f.expectation}({f.column or ''})" for f in findings if not f.success}),
         "peak_rss_before_validate_mib": rss_before, "peak_rss_mib": peak_rss_mib(),
     }
@@ -199,6 +227,46 @@ def report(result: dict) -> None:
     print(f"peak RSS of this process (part 1) {result['peak_rss_mib']:.0f} MiB; {result['machine']}")
 
 
+def summarise(runs: list[dict]) -> dict:
+    """Median over runs of each total, of each release's seconds and of each frame kind's figures."""
+    pipeline = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k not in ("per_release", "frames")}
+    pipeline["per_release"] = [
+        {**rel, **{k: statistics.median(r["per_release"][i][k] for r in runs) for k in ("validate_seconds", "publish_seconds")}}
+        for i, rel in enumerate(runs[0]["per_release"])
+    ]
+    pipeline["frames"] = {
+        frame: {k: statistics.median(r["frames"][frame][k] for r in runs) for k in figures}
+        for frame, figures in runs[0]["frames"].items()
+    }
+    pipeline["validation_seconds_all"] = [r["validation_seconds"] for r in runs]
+    return pipeline
+
+
+def outcomes(run: dict) -> list[tuple]:
+    """What a run decided: each release's status and failed expectations (described)."""
+    return [(r["release_id"], r["status"], r["findings"]) for r in run["per_release"]]
+
+
+def frame_report(reduced: dict, full: dict) -> None:
+    """Per frame kind: frames built, rows, DuckDB and GX seconds, full frames against reduced `rows` frames."""
+    print("== Per frame kind, all releases: full `rows` frames -> reduced against the baseline release")
+    print(f"  {'frame':18s} {'runs':>5s} {'rows full':>10s} {'rows now':>9s} {'build s full':>12s} {'now':>6s}"
+          f" {'GX s full':>9s} {'now':>6s} {'GX ms/run now':>13s}")
+    totals = defaultdict(float)
+    for frame, now in reduced["frames"].items():
+        was = full["frames"][frame]
+        print(f"  {frame:18s} {now['runs']:5.0f} {was['rows']:10,.0f} {now['rows']:9,.0f} {was['build_seconds']:12.2f}"
+              f" {now['build_seconds']:6.2f} {was['gx_seconds']:9.2f} {now['gx_seconds']:6.2f}"
+              f" {1000 * now['gx_seconds'] / now['runs']:13.1f}")
+        for key, value in (("build full", was["build_seconds"]), ("build", now["build_seconds"]),
+                           ("gx full", was["gx_seconds"]), ("gx", now["gx_seconds"])):
+            totals[key] += value
+    print(f"  {'all frames':18s} {'':5s} {'':10s} {'':9s} {totals['build full']:12.2f} {totals['build']:6.2f}"
+          f" {totals['gx full']:9.2f} {totals['gx']:6.2f}")
+    print(f"  validation (all releases) full {full['validation_seconds']:.2f} s -> reduced {reduced['validation_seconds']:.2f} s"
+          f" (each run: {', '.join(f'{x:.2f}' for x in reduced['validation_seconds_all'])})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -210,18 +278,18 @@ def main() -> None:
         print(json.dumps(scale_step(args.releases, args.scale, args.repeat)))
         return
     runs = [one_run(args.releases) for _ in range(args.repeat)]
-    pipeline = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "per_release"}
-    pipeline["per_release"] = [
-        {**rel, **{k: statistics.median(r["per_release"][i][k] for r in runs) for k in ("validate_seconds", "publish_seconds")}}
-        for i, rel in enumerate(runs[0]["per_release"])
-    ]
+    full_runs = [one_run(args.releases, full_frames=True) for _ in range(args.repeat)]
+    pipeline, full = summarise(runs), summarise(full_runs)
     steps, skipped = scaling(args.releases, [int(s) for s in args.scales.split(",")], args.repeat)
     result = {
         "machine": f"{platform.machine()} {platform.python_version()}, {available_mib():,.0f} MiB available",
-        "repeat": args.repeat, "pipeline": pipeline, "pipeline_runs": runs,
+        "repeat": args.repeat, "pipeline": pipeline, "pipeline_runs": runs, "full_frames": full,
+        "same_outcomes": outcomes(runs[0]) == outcomes(full_runs[0]),
         "scaling": steps, "scaling_skipped": skipped, "peak_rss_mib": peak_rss_mib(),
     }
     report(result)
+    frame_report(pipeline, full)
+    print(f"  same statuses and failed expectations, full vs reduced: {'yes' if result['same_outcomes'] else 'NO'}")
     out = Path(__file__).parent / "results" / "validate_recorded.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
