@@ -162,3 +162,17 @@ def test_recorded_releases_decide_as_on_full_frames(shared_data, validator, tmp_
     assert len(seen) == 6 and planted == {"cbp_drug_seizures", "cbp_encounters", "cbp_southwest_encounters",
                                           "census_trade", "worldbank_population"}
     assert reduced_rows < full_rows / 3
+
+
+def test_configurations_built_once_per_run_change_no_result(validator, store):
+    """GX with each expectation's configuration memoized (memo.py) finds what GX as shipped finds."""
+    release = ids(store.con)
+    params = {"apr": release["fy21-fy24-apr"], "mar": release["fy21-fy24-mar"]}
+    store.con.execute(f"update {TABLE} set encounter_count = -1 where {UNCHANGED}", params)
+    store.con.execute(f"insert into {TABLE} select * from {TABLE} where release_id = ? limit 2", [params["apr"]])
+    found = {}
+    for memoize in (True, False):
+        validator.memoize = memoize
+        found[memoize] = comparable(validator.validate(store.con, CBP.tables, params["apr"], full=True))
+    validator.memoize = True
+    assert found[True] == found[False] and any(not f[6] for f in found[True])

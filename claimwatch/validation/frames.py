@@ -79,15 +79,24 @@ def reduced_rows_sql(spec: TableSpec, columns: tuple[str, ...], unique: tuple[tu
     (every column compared, nulls equal), every row whose key (each column list of `unique`) is repeated
     within the release, and the release's first row (so the frame is empty only when the release is)."""
     same = " and ".join(f"t.{c} is not distinct from b.{c}" for c in columns)
-    repeated = " or ".join(f"count(*) over (partition by {', '.join(key)}) > 1" for key in unique) or "false"
+    repeated = "".join(
+        f""",
+    repeated_{n} as (select {', '.join(key)} from this_release group by all having count(*) > 1)"""
+        for n, key in enumerate(unique)
+    )
+    kept = "".join(
+        f"""
+        union all select row_id_ from this_release as t semi join repeated_{n} as r on """
+        + " and ".join(f"t.{c} is not distinct from r.{c}" for c in key)
+        for n, key in enumerate(unique)
+    )
     return f"""with this_release as (
         select rowid as row_id_, * exclude (release_id) from {spec.name} where release_id = $release_id
     ),
-    baseline as (select * exclude (release_id) from {spec.name} where release_id = $baseline),
+    baseline as (select * exclude (release_id) from {spec.name} where release_id = $baseline){repeated},
     kept as (
-        select row_id_ from this_release as t anti join baseline as b on {same}
-        union select row_id_ from this_release qualify {repeated}
-        union select min(row_id_) from this_release
+        select row_id_ from this_release as t anti join baseline as b on {same}{kept}
+        union all select min(row_id_) from this_release
     )
     select * exclude (row_id_) from this_release where row_id_ in (select row_id_ from kept) order by row_id_"""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,8 @@ import pandas as pd
 from claimwatch.sources.base import TableSpec
 from claimwatch.validation.baseline import find_baseline, unique_keys
 from claimwatch.validation.frames import ROWS, build_frame
+from claimwatch.validation.memo import install as install_memo
+from claimwatch.validation.memo import memoized
 from claimwatch.validation.suites import SEVERITIES, SuiteFile, load_suites
 
 SAMPLE_SIZE = 5
@@ -96,6 +99,8 @@ class Validator:
         self._definitions: dict[str, Any] = {}
         self.validated = 0
         self.full_frames = full_frames
+        self.memoize = True  # GX builds each expectation's configuration once per run (memo.py)
+        install_memo()
         if self.docs_dir:
             self.context.add_data_docs_site(
                 site_name="claimwatch",
@@ -140,9 +145,10 @@ class Validator:
                     rows_frames[spec.name] = {"suite": suite.digest, "baseline": baseline, "checked": len(df)}
                 else:
                     df = build_frame(con, spec, frame, release_id)
-                result = self._definition(spec.name, frame, expectations).run(
-                    batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY"
-                )
+                with memoized() if self.memoize else nullcontext():
+                    result = self._definition(spec.name, frame, expectations).run(
+                        batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY"
+                    )
                 findings.extend(_finding(spec.name, frame, r, _evidence(spec, frame, df, r)) for r in result.results)
         self.validated += 1
         return ReleaseValidation(release_id, findings, time.perf_counter() - started, validated_at, rows_frames)
