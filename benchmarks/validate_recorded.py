@@ -284,8 +284,10 @@ def main() -> None:
     if args.scale:
         print(json.dumps(scale_step(args.releases, args.scale, args.repeat)))
         return
-    runs = [one_run(args.releases) for _ in range(args.repeat)]
-    full_runs = [one_run(args.releases, full_frames=True) for _ in range(args.repeat)]
+    runs, full_runs = [], []
+    for _ in range(args.repeat):  # interleaved, so that a busy machine weighs on both alike
+        runs.append(one_run(args.releases))
+        full_runs.append(one_run(args.releases, full_frames=True))
     pipeline, full = summarise(runs), summarise(full_runs)
     steps, skipped = scaling(args.releases, [int(s) for s in args.scales.split(",")], args.repeat)
     result = {
