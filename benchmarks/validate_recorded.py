@@ -99,20 +99,16 @@ class FrameTimer:
     rows, the seconds building them (DuckDB -> pandas) and the seconds GX runs on them."""
 
     def __init__(self):
-        self.build: dict[str, float] = defaultdict(float)
-        self.gx: dict[str, float] = defaultdict(float)
-        self.runs: dict[str, int] = defaultdict(int)
-        self.rows: dict[str, int] = defaultdict(int)
+        self.build, self.gx = defaultdict(float), defaultdict(float)
+        self.runs, self.rows = defaultdict(int), defaultdict(int)
 
     def __enter__(self):
         build_frame, definition = self._saved = runner.build_frame, Validator._definition
 
         def timed_build_frame(con, spec, frame, release_id, *args):
             t0 = time.perf_counter()
-            try:
-                df = build_frame(con, spec, frame, release_id, *args)
-            finally:
-                self.build[frame] += time.perf_counter() - t0
+            df = build_frame(con, spec, frame, release_id, *args)
+            self.build[frame] += time.perf_counter() - t0
             self.runs[frame] += 1
             self.rows[frame] += len(df)
             return df
@@ -137,10 +133,9 @@ class TimedDefinition:
 
     def run(self, **kwargs):
         t0 = time.perf_counter()
-        try:
-            return self.definition.run(**kwargs)
-        finally:
-            self.seconds[self.frame] += time.perf_counter() - t0
+        result = self.definition.run(**kwargs)
+        self.seconds[self.frame] += time.perf_counter() - t0
+        return result
 
 
 def scale_step(releases: Path, copies: int, repeat: int) -> dict:
@@ -246,11 +241,6 @@ def summarise(runs: list[dict]) -> dict:
     return pipeline
 
 
-def outcomes(run: dict) -> list[tuple]:
-    """What a run decided: each release's status and failed expectations (described)."""
-    return [(r["release_id"], r["status"], r["findings"]) for r in run["per_release"]]
-
-
 def frame_report(reduced: dict, full: dict) -> None:
     """Per frame kind: frames built, rows, DuckDB and GX seconds, full frames against reduced `rows` frames."""
     print("== Per frame kind, all releases: before (full `rows` frames, GX as shipped) -> now (`rows` frames"
@@ -293,7 +283,9 @@ def main() -> None:
     result = {
         "machine": f"{platform.machine()} {platform.python_version()}, {available_mib():,.0f} MiB available",
         "repeat": args.repeat, "pipeline": pipeline, "pipeline_runs": runs, "full_frames": full,
-        "same_outcomes": outcomes(runs[0]) == outcomes(full_runs[0]),
+        "same_outcomes": all(  # each release's status and failed expectations (described)
+            (a["release_id"], a["status"], a["findings"]) == (b["release_id"], b["status"], b["findings"])
+            for a, b in zip(runs[0]["per_release"], full_runs[0]["per_release"], strict=True)),
         "scaling": steps, "scaling_skipped": skipped, "peak_rss_mib": peak_rss_mib(),
     }
     report(result)
