@@ -2,7 +2,10 @@
 
 Part 1 stages all recorded releases into an empty store (parse + write), then validates and publishes each
 staged release in order with one Auditor, timing staging, the Validator's creation (GX import), each
-validation, each publish and the Data Docs build (auditor.finish()) separately.
+validation, each publish and the Data Docs build (auditor.finish()) separately, and per frame kind (`rows`,
+each audit frame) the frames built, their rows, the DuckDB seconds building them and the GX seconds running
+them; once as now (`rows` frames reduced against their baseline release, GX configurations memoized) and
+once as before issue #14 (full frames, GX as shipped), with the same statuses and failed expectations.
 Part 2 copies the newest census_trade__monthly release 1x, 10x and 100x into synthetic staged releases (copy
 k has its months moved back k*100 years, so keys stay unique and partner codes stay valid) and times
 Validator.validate on each, split into building the frames (DuckDB -> pandas) and running GX, with the peak
@@ -32,6 +35,7 @@ from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 from claimwatch.validation import Validator
 from claimwatch.validation import runner
+from claimwatch.validation.frames import ROWS
 
 TABLE, NEWEST = "census_trade__monthly", "census_trade/2025-04"
 
@@ -51,18 +55,20 @@ def available_mib() -> float:
     return float("inf")
 
 
-def one_run(releases: Path) -> dict:
-    """Stage everything into a new store, then validate and publish each staged release in order."""
-    with tempfile.TemporaryDirectory() as tmp:
+def one_run(releases: Path, full_frames: bool = False) -> dict:
+    """Stage everything into a new store, then validate and publish each staged release in order; with
+    `full_frames` as before issue #14 (full `rows` frames, GX configurations built on every read)."""
+    with tempfile.TemporaryDirectory() as tmp, FrameTimer() as timer:
         with open_store(Path(tmp) / "bench.duckdb") as store:
             t0 = time.perf_counter()
             stage_recorded(store, releases, all_sources().values())
             staging = time.perf_counter() - t0
             t0 = time.perf_counter()
-            validator = Validator(docs_dir=Path(tmp) / "docs")
+            validator = Validator(docs_dir=Path(tmp) / "docs", full_frames=full_frames)
+            validator.memoize = not full_frames  # before: full frames and GX as shipped, as validation was on main
             validator_init = time.perf_counter() - t0
             auditor = Auditor(store, docs_dir=Path(tmp) / "docs", validator=validator)
-            per_release = []
+            per_release, cpu = [], time.process_time()
             for release_id in store.staged():
                 t0 = time.perf_counter()
                 validation = auditor.validate(release_id)
@@ -73,7 +79,10 @@ def one_run(releases: Path) -> dict:
                     "release_id": release_id, "rows": store.release(release_id)["row_count"],
                     "validate_seconds": t1 - t0, "publish_seconds": t2 - t1, "status": status,
                     "expectations": len(validation.findings), "failed": len(validation.errors + validation.warnings),
+                    "findings": sorted(f.describe() for f in validation.findings if not f.success),
+                    "rows_checked": sum(f["checked"] for f in validation.rows_frames.values()),
                 })
+            cpu = time.process_time() - cpu
             t0 = time.perf_counter()
             auditor.finish()
             docs = time.perf_counter() - t0
@@ -81,7 +90,39 @@ def one_run(releases: Path) -> dict:
     publish = sum(r["publish_seconds"] for r in per_release)
     whole = staging + validator_init + validation + publish + docs
     return {"staging_seconds": staging, "validator_init_seconds": validator_init, "validation_seconds": validation,
-            "publish_seconds": publish, "docs_seconds": docs, "whole_seconds": whole, "per_release": per_release}
+            "publish_seconds": publish, "docs_seconds": docs, "whole_seconds": whole, "per_release": per_release,
+            "validate_publish_cpu_seconds": cpu, "frames": timer.table()}
+
+
+class FrameTimer:
+    """Patches runner.build_frame and Validator._definition to add up, per frame kind, the frames built, their
+    rows, the seconds building them (DuckDB -> pandas) and the seconds GX runs on them."""
+
+    def __init__(self):
+        self.build, self.gx = defaultdict(float), defaultdict(float)
+        self.runs, self.rows = defaultdict(int), defaultdict(int)
+
+    def __enter__(self):
+        build_frame, definition = self._saved = runner.build_frame, Validator._definition
+
+        def timed_build_frame(con, spec, frame, release_id, *args):
+            t0 = time.perf_counter()
+            df = build_frame(con, spec, frame, release_id, *args)
+            self.build[frame] += time.perf_counter() - t0
+            self.runs[frame] += 1
+            self.rows[frame] += len(df)
+            return df
+
+        runner.build_frame = timed_build_frame
+        Validator._definition = lambda v, t, f, e: TimedDefinition(definition(v, t, f, e), f, self.gx)
+        return self
+
+    def __exit__(self, *exc):
+        runner.build_frame, Validator._definition = self._saved
+
+    def table(self) -> dict[str, dict]:
+        return {f: {"runs": self.runs[f], "rows": self.rows[f], "build_seconds": self.build[f], "gx_seconds": self.gx[f]}
+                for f in sorted(self.runs, key=lambda f: (f != ROWS, f))}
 
 
 class TimedDefinition:
@@ -92,29 +133,15 @@ class TimedDefinition:
 
     def run(self, **kwargs):
         t0 = time.perf_counter()
-        try:
-            return self.definition.run(**kwargs)
-        finally:
-            self.seconds[self.frame] += time.perf_counter() - t0
+        result = self.definition.run(**kwargs)
+        self.seconds[self.frame] += time.perf_counter() - t0
+        return result
 
 
 def scale_step(releases: Path, copies: int, repeat: int) -> dict:
     """(In a subprocess.) Validate `copies` copies of the newest census_trade release as one staged release."""
     source = all_sources()["census_trade"]
-    frame_seconds: dict[str, float] = defaultdict(float)
-    gx_seconds: dict[str, float] = defaultdict(float)
-    build_frame, definition = runner.build_frame, Validator._definition
-
-    def timed_build_frame(con, spec, frame, release_id):
-        t0 = time.perf_counter()
-        try:
-            return build_frame(con, spec, frame, release_id)
-        finally:
-            frame_seconds[frame] += time.perf_counter() - t0
-
-    runner.build_frame = timed_build_frame
-    Validator._definition = lambda self, t, f, e: TimedDefinition(definition(self, t, f, e), f, gx_seconds)
-    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "scale.duckdb") as store:
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "scale.duckdb") as store, FrameTimer() as timer:
         stage_recorded(store, releases, [source])
         (real,) = [r for r in store.staged("census_trade") if r.startswith(NEWEST)]
         store.set_status(real, "published", None)  # the release the synthetic one is compared with
@@ -143,8 +170,8 @@ def scale_step(releases: Path, copies: int, repeat: int) -> dict:
             findings = validation.findings
     return {
         "copies": copies, "rows": rows, "insert_seconds": insert, "validate_seconds": statistics.median(times),
-        "validate_seconds_all": times, "build_frame_seconds": {k: v / repeat for k, v in frame_seconds.items()},
-        "gx_run_seconds": {k: v / repeat for k, v in gx_seconds.items()},
+        "validate_seconds_all": times, "build_frame_seconds": {k: v / repeat for k, v in timer.build.items()},
+        "gx_run_seconds": {k: v / repeat for k, v in timer.gx.items()},
         "failed_expectations": sorted({f"{f.frame}:{f.expectation}({f.column or ''})" for f in findings if not f.success}),
         "peak_rss_before_validate_mib": rss_before, "peak_rss_mib": peak_rss_mib(),
     }
@@ -199,6 +226,44 @@ def report(result: dict) -> None:
     print(f"peak RSS of this process (part 1) {result['peak_rss_mib']:.0f} MiB; {result['machine']}")
 
 
+def summarise(runs: list[dict]) -> dict:
+    """Median over runs of each total, of each release's seconds and of each frame kind's figures."""
+    pipeline = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k not in ("per_release", "frames")}
+    pipeline["per_release"] = [
+        {**rel, **{k: statistics.median(r["per_release"][i][k] for r in runs) for k in ("validate_seconds", "publish_seconds")}}
+        for i, rel in enumerate(runs[0]["per_release"])
+    ]
+    pipeline["frames"] = {
+        frame: {k: statistics.median(r["frames"][frame][k] for r in runs) for k in figures}
+        for frame, figures in runs[0]["frames"].items()
+    }
+    pipeline["validation_seconds_all"] = [r["validation_seconds"] for r in runs]
+    return pipeline
+
+
+def frame_report(reduced: dict, full: dict) -> None:
+    """Per frame kind: frames built, rows, DuckDB and GX seconds, full frames against reduced `rows` frames."""
+    print("== Per frame kind, all releases: before (full `rows` frames, GX as shipped) -> now (`rows` frames"
+          " reduced against the baseline release, GX configurations memoized)")
+    print(f"  {'frame':18s} {'runs':>5s} {'rows before':>11s} {'rows now':>9s} {'build s before':>14s} {'now':>6s}"
+          f" {'GX s before':>11s} {'now':>6s} {'GX ms/run now':>13s}")
+    totals = defaultdict(float)
+    for frame, now in reduced["frames"].items():
+        was = full["frames"][frame]
+        print(f"  {frame:18s} {now['runs']:5.0f} {was['rows']:11,.0f} {now['rows']:9,.0f} {was['build_seconds']:14.2f}"
+              f" {now['build_seconds']:6.2f} {was['gx_seconds']:11.2f} {now['gx_seconds']:6.2f}"
+              f" {1000 * now['gx_seconds'] / now['runs']:13.1f}")
+        for key, value in (("build full", was["build_seconds"]), ("build", now["build_seconds"]),
+                           ("gx full", was["gx_seconds"]), ("gx", now["gx_seconds"])):
+            totals[key] += value
+    print(f"  {'all frames':18s} {'':5s} {'':11s} {'':9s} {totals['build full']:14.2f} {totals['build']:6.2f}"
+          f" {totals['gx full']:11.2f} {totals['gx']:6.2f}")
+    for label, runs in (("before", full), ("now", reduced)):
+        each = ", ".join(f"{x:.2f}" for x in runs["validation_seconds_all"])
+        print(f"  validation (all releases), {label:6s}: median {runs['validation_seconds']:.2f} s (runs: {each});"
+              f" validate + publish CPU {runs['validate_publish_cpu_seconds']:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -209,19 +274,23 @@ def main() -> None:
     if args.scale:
         print(json.dumps(scale_step(args.releases, args.scale, args.repeat)))
         return
-    runs = [one_run(args.releases) for _ in range(args.repeat)]
-    pipeline = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "per_release"}
-    pipeline["per_release"] = [
-        {**rel, **{k: statistics.median(r["per_release"][i][k] for r in runs) for k in ("validate_seconds", "publish_seconds")}}
-        for i, rel in enumerate(runs[0]["per_release"])
-    ]
+    runs, full_runs = [], []
+    for _ in range(args.repeat):  # interleaved, so that a busy machine weighs on both alike
+        runs.append(one_run(args.releases))
+        full_runs.append(one_run(args.releases, full_frames=True))
+    pipeline, full = summarise(runs), summarise(full_runs)
     steps, skipped = scaling(args.releases, [int(s) for s in args.scales.split(",")], args.repeat)
     result = {
         "machine": f"{platform.machine()} {platform.python_version()}, {available_mib():,.0f} MiB available",
-        "repeat": args.repeat, "pipeline": pipeline, "pipeline_runs": runs,
+        "repeat": args.repeat, "pipeline": pipeline, "pipeline_runs": runs, "full_frames": full,
+        "same_outcomes": all(  # each release's status and failed expectations (described)
+            (a["release_id"], a["status"], a["findings"]) == (b["release_id"], b["status"], b["findings"])
+            for a, b in zip(runs[0]["per_release"], full_runs[0]["per_release"], strict=True)),
         "scaling": steps, "scaling_skipped": skipped, "peak_rss_mib": peak_rss_mib(),
     }
     report(result)
+    frame_report(pipeline, full)
+    print(f"  same statuses and failed expectations, before vs now: {'yes' if result['same_outcomes'] else 'NO'}")
     out = Path(__file__).parent / "results" / "validate_recorded.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

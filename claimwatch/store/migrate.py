@@ -8,6 +8,7 @@ import duckdb
 ADDED_COLUMNS = (
     ("claim_evaluations", "reading", "varchar default ''"),  # DuckDB adds no NOT NULL column: the default fills it
     ("claim_evaluations", "details", "json"),
+    ("validations", "rows_frames", "json"),  # null in an old store: its releases are no baseline (full frames)
 )
 # Tables whose primary key changed: rebuilt from sql/tables with the old rows copied ('' for a new key column).
 REKEYED = {"claim_notices": "reading"}

@@ -28,11 +28,12 @@ def record_validation(con: duckdb.DuckDBPyConnection, validation: ReleaseValidat
     con.execute("begin transaction")
     try:
         con.execute(
-            "insert into validations values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into validations (validation_id, release_id, validated_at, outcome, expectations, errors,"
+            " warnings, seconds, data_docs, rows_frames) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 validation_id, validation.release_id, validation.validated_at, validation.outcome,
                 len(validation.findings), len(validation.errors), len(validation.warnings),
-                validation.seconds, str(docs_dir) if docs_dir else None,
+                validation.seconds, str(docs_dir) if docs_dir else None, _json(validation.rows_frames),
             ],
         )
         if rows:

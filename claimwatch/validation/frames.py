@@ -3,7 +3,8 @@
 An expectation's `meta.frame` names its frame. `rows` is the release's rows of the table; any other name is
 an audit query, `sql/audits/<table>__<frame>.sql` if the table has its own, else the shared template
 `sql/audits/<frame>.sql`, formatted with the table's name, period column, key columns and main value, and run
-with the release id as the `$release_id` parameter.
+with the release id as the `$release_id` parameter. A `rows` frame can be reduced against a baseline release
+(see baseline.py): only the rows not in the baseline as they are, the rows of duplicated keys and the first row.
 """
 
 from __future__ import annotations
@@ -72,9 +73,50 @@ def frame_sql(spec: TableSpec, frame: str) -> str:
     )
 
 
-def build_frame(con: duckdb.DuckDBPyConnection, spec: TableSpec, frame: str, release_id: str) -> pd.DataFrame:
-    """Run a frame's query for one release, with dtypes fixed by the DuckDB column types."""
-    cursor = con.execute(frame_sql(spec, frame), {"release_id": release_id})
+@cache
+def reduced_rows_sql(spec: TableSpec, columns: tuple[str, ...], unique: tuple[tuple[str, ...], ...]) -> str:
+    """The `rows` frame reduced against $baseline: in table order, the rows not in the baseline as they are
+    (every column compared, nulls equal), every row whose key (each column list of `unique`) is repeated
+    within the release, and the release's first row (so the frame is empty only when the release is)."""
+    same = " and ".join(f"t.{c} is not distinct from b.{c}" for c in columns)
+    repeated = "".join(
+        f""",
+    repeated_{n} as (select {', '.join(key)} from this_release group by all having count(*) > 1)"""
+        for n, key in enumerate(unique)
+    )
+    kept = "".join(
+        f"""
+        union all select row_id_ from this_release as t semi join repeated_{n} as r on """
+        + " and ".join(f"t.{c} is not distinct from r.{c}" for c in key)
+        for n, key in enumerate(unique)
+    )
+    return f"""with this_release as (
+        select rowid as row_id_, * exclude (release_id) from {spec.name} where release_id = $release_id
+    ),
+    baseline as (select * exclude (release_id) from {spec.name} where release_id = $baseline){repeated},
+    kept as (
+        select row_id_ from this_release as t anti join baseline as b on {same}{kept}
+        union all select min(row_id_) from this_release
+    )
+    select * exclude (row_id_) from this_release where row_id_ in (select row_id_ from kept) order by row_id_"""
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]:
+    """A table's columns in order, release_id excepted."""
+    return tuple(d[0] for d in con.execute(f"select * exclude (release_id) from {table} limit 0").description)
+
+
+def build_frame(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, frame: str, release_id: str,
+    baseline: str | None = None, unique: tuple[tuple[str, ...], ...] = (),
+) -> pd.DataFrame:
+    """Run a frame's query for one release, with dtypes fixed by the DuckDB column types; a `rows` frame with
+    a `baseline` release holds only the rows a row-level verdict can turn on (see reduced_rows_sql)."""
+    if frame == ROWS and baseline:
+        sql = reduced_rows_sql(spec, table_columns(con, spec.name), unique)
+        cursor = con.execute(sql, {"release_id": release_id, "baseline": baseline})
+    else:
+        cursor = con.execute(frame_sql(spec, frame), {"release_id": release_id})
     types = {d[0]: str(d[1]) for d in cursor.description}
     df = cursor.df()
     for column, duck_type in types.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,10 @@ import duckdb
 import pandas as pd
 
 from claimwatch.sources.base import TableSpec
+from claimwatch.validation.baseline import find_baseline, unique_keys
 from claimwatch.validation.frames import ROWS, build_frame
+from claimwatch.validation.memo import install as install_memo
+from claimwatch.validation.memo import memoized
 from claimwatch.validation.suites import SEVERITIES, SuiteFile, load_suites
 
 SAMPLE_SIZE = 5
@@ -59,6 +63,7 @@ class ReleaseValidation:
     findings: list[Finding]
     seconds: float
     validated_at: datetime
+    rows_frames: dict[str, dict] = field(default_factory=dict)  # table -> suite digest, baseline, rows checked
 
     @property
     def errors(self) -> list[Finding]:
@@ -78,9 +83,10 @@ class ReleaseValidation:
 
 
 class Validator:
-    """A Great Expectations context for one run: validates releases and builds Data Docs into `docs_dir`."""
+    """A Great Expectations context for one run: validates releases and builds Data Docs into `docs_dir`;
+    `full_frames` turns off the reduction of `rows` frames against a baseline release."""
 
-    def __init__(self, docs_dir: Path | None = None, suites: dict[str, SuiteFile] | None = None):
+    def __init__(self, docs_dir: Path | None = None, suites: dict[str, SuiteFile] | None = None, full_frames: bool = False):
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -92,6 +98,9 @@ class Validator:
         self._datasource = self.context.data_sources.add_pandas("claimwatch")
         self._definitions: dict[str, Any] = {}
         self.validated = 0
+        self.full_frames = full_frames
+        self.memoize = True  # GX builds each expectation's configuration once per run (memo.py)
+        install_memo()
         if self.docs_dir:
             self.context.add_data_docs_site(
                 site_name="claimwatch",
@@ -114,25 +123,35 @@ class Validator:
             )
         return self._definitions[name]
 
-    def validate(self, con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...], release_id: str) -> ReleaseValidation:
-        """Run the suite of each table on the release's rows and audit frames."""
+    def validate(
+        self, con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...], release_id: str, full: bool | None = None
+    ) -> ReleaseValidation:
+        """Run the suite of each table on the release's rows and audit frames; the `rows` frame holds only the
+        rows not already validated in a baseline release (see baseline.py) unless `full` (default: full_frames)."""
         from great_expectations.core.run_identifier import RunIdentifier
 
         started, validated_at = time.perf_counter(), datetime.now(timezone.utc)
         run_id = RunIdentifier(run_name=release_id.replace("/", "_"), run_time=validated_at)  # GX keys: no '/'
         findings: list[Finding] = []
+        rows_frames: dict[str, dict] = {}
         for spec in tables:
             suite = self.suites.get(spec.name)
             if suite is None:
                 raise FileNotFoundError(f"no expectation suite for table {spec.name}: expected expectations/{spec.name}.json")
+            baseline = None if (self.full_frames if full is None else full) else find_baseline(con, release_id, suite)
             for frame, expectations in suite.by_frame.items():
-                df = build_frame(con, spec, frame, release_id)
-                result = self._definition(spec.name, frame, expectations).run(
-                    batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY"
-                )
+                if frame == ROWS:
+                    df = build_frame(con, spec, frame, release_id, baseline, unique_keys(suite))
+                    rows_frames[spec.name] = {"suite": suite.digest, "baseline": baseline, "checked": len(df)}
+                else:
+                    df = build_frame(con, spec, frame, release_id)
+                with memoized() if self.memoize else nullcontext():
+                    result = self._definition(spec.name, frame, expectations).run(
+                        batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY"
+                    )
                 findings.extend(_finding(spec.name, frame, r, _evidence(spec, frame, df, r)) for r in result.results)
         self.validated += 1
-        return ReleaseValidation(release_id, findings, time.perf_counter() - started, validated_at)
+        return ReleaseValidation(release_id, findings, time.perf_counter() - started, validated_at, rows_frames)
 
     def build_docs(self) -> Path | None:
         """Render every validation of this run as GX Data Docs; the index page, or None if nothing ran."""

@@ -7,8 +7,10 @@ release's rows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 from claimwatch.config import project_dir
@@ -25,11 +27,13 @@ def expectations_dir() -> Path:
 
 @dataclass(frozen=True)
 class SuiteFile:
-    """One suite file: the table it validates and its expectations (GX JSON dicts), grouped by frame."""
+    """One suite file: the table it validates, its expectations (GX JSON dicts) grouped by frame, and a digest
+    of the file's bytes and the GX version (a release validated under another digest is no baseline)."""
 
     table: str
     path: Path
     by_frame: dict[str, list[dict]]
+    digest: str = ""
 
     @property
     def expectation_count(self) -> int:
@@ -38,8 +42,9 @@ class SuiteFile:
 
 def load_suite(path: Path) -> SuiteFile:
     """Read and check one suite file; a malformed one raises FormatError naming the expectation."""
+    data = path.read_bytes()
     try:
-        doc = json.loads(path.read_text())
+        doc = json.loads(data)
     except json.JSONDecodeError as exc:
         raise FormatError(str(path), f"not valid JSON ({exc.msg})", row=exc.lineno) from None
     if doc.get("name") != path.stem:
@@ -56,7 +61,8 @@ def load_suite(path: Path) -> SuiteFile:
         by_frame.setdefault(frame, []).append(exp)
     if not by_frame:
         raise FormatError(str(path), "no expectations")
-    return SuiteFile(path.stem, path, by_frame)
+    text = data + f"\ngreat_expectations {version('great_expectations')}".encode()
+    return SuiteFile(path.stem, path, by_frame, hashlib.sha256(text).hexdigest())
 
 
 def load_suites(folder: Path | None = None) -> dict[str, SuiteFile]:

@@ -8,5 +8,6 @@ create table if not exists validations (
     errors integer not null,
     warnings integer not null,
     seconds double not null,
-    data_docs varchar  -- folder of the run's GX Data Docs (index.html inside)
+    data_docs varchar,  -- folder of the run's GX Data Docs (index.html inside)
+    rows_frames json  -- per table: suite digest, baseline release the rows frame was reduced against (null: full), rows checked
 )

@@ -1,0 +1,178 @@
+"""Reduced `rows` frames (only the rows not already validated in a baseline release) decide as full frames do."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import astuple
+
+import pytest
+
+from bad_input_support import SOURCES, build_store
+from claimwatch.audit import TABLES_BY_SOURCE, Auditor
+from claimwatch.ingest import stage_candidate, stage_recorded
+from claimwatch.sources import all_sources
+from claimwatch.store import open_store
+from claimwatch.validation import Validator, load_suites
+from claimwatch.validation.baseline import REDUCIBLE, reducible
+from claimwatch.validation.frames import ROWS, table_columns
+
+CBP = SOURCES["cbp_encounters"]
+TABLE = "cbp_encounters__monthly"
+MAR, APR = (f"nationwide-encounters-fy21-fy24-{m}-state.csv" for m in ("mar", "apr"))
+UNCHANGED = f"""rowid = (select min(t.rowid) from {TABLE} t join {TABLE} b using (month, land_border_region, state,
+    demographic, citizenship, title_of_authority, encounter_count) where t.release_id = $apr and b.release_id = $mar)"""
+
+
+@pytest.fixture(scope="module")
+def validator():
+    return Validator(docs_dir=None)
+
+
+@pytest.fixture(scope="module")
+def mar_apr_db(shared_data, tmp_path_factory):
+    """March 2024 CBP encounters published (validated on its full frame), April 2024 staged."""
+    path = build_store(tmp_path_factory.mktemp("cost") / "base.duckdb", [("cbp_encounters", shared_data / CBP.recorded_folder / MAR)])
+    with open_store(path) as store:
+        assert stage_candidate(store, CBP, CBP.recorded(shared_data / CBP.recorded_folder / APR)).status == "staged"
+    return path
+
+
+def ids(con) -> dict[str, str]:
+    return dict(con.execute("select release_label, release_id from releases where source = 'cbp_encounters'").fetchall())
+
+
+def comparable(validation) -> list[tuple]:
+    """Everything a finding says, the validation's time left out."""
+    return sorted(astuple(f) for f in validation.findings)
+
+
+def audit_both(validator, store, release_id, tmp_path):
+    """Validate a staged release on full frames, then audit it (reduced frames): (status, reduced, full)."""
+    full = validator.validate(store.con, TABLES_BY_SOURCE[store.release(release_id)["source"]], release_id, full=True)
+    status, reduced = Auditor(store, tmp_path / "docs", validator=validator).audit(release_id)
+    assert comparable(reduced) == comparable(full)
+    assert all(frame["baseline"] is None for frame in full.rows_frames.values())
+    return status, reduced, full
+
+
+@pytest.fixture
+def store(mar_apr_db, tmp_path):
+    shutil.copyfile(mar_apr_db, tmp_path / "cw.duckdb")
+    with open_store(tmp_path / "cw.duckdb") as store:
+        yield store
+
+
+def test_a_clean_release_is_checked_on_its_new_rows_only(validator, store, tmp_path):
+    release = ids(store.con)
+    status, reduced, full = audit_both(validator, store, release["fy21-fy24-apr"], tmp_path)
+    frame = reduced.rows_frames[TABLE]
+    assert status == "published" and frame["baseline"] == release["fy21-fy24-mar"]
+    assert 0 < frame["checked"] < full.rows_frames[TABLE]["checked"] / 5
+    stored = store.con.execute("select rows_frames from validations where release_id = ?", [release["fy21-fy24-apr"]]).fetchone()
+    assert json.loads(stored[0])[TABLE] == frame
+
+
+def test_a_negative_count_in_a_row_otherwise_unchanged_is_quarantined(validator, store, tmp_path):
+    release = ids(store.con)
+    params = {"apr": release["fy21-fy24-apr"], "mar": release["fy21-fy24-mar"]}
+    store.con.execute(f"update {TABLE} set encounter_count = -1 where {UNCHANGED}", params)
+    status, reduced, _ = audit_both(validator, store, params["apr"], tmp_path)
+    (error,) = reduced.errors
+    assert status == "quarantined" and (error.frame, error.column, error.unexpected_count) == (ROWS, "encounter_count", 1)
+    assert error.unexpected_sample[0].startswith("encounter_count -1 at land_border_region ") and ", month 20" in error.unexpected_sample[0]
+
+
+def test_a_key_repeated_from_an_unchanged_row_is_quarantined(validator, store, tmp_path):
+    release = ids(store.con)
+    params = {"apr": release["fy21-fy24-apr"], "mar": release["fy21-fy24-mar"]}
+    store.con.execute(f"insert into {TABLE} select * from {TABLE} where {UNCHANGED}", params)  # both copies unchanged
+    status, reduced, _ = audit_both(validator, store, params["apr"], tmp_path)
+    unique = [f for f in reduced.errors if f.expectation == "expect_compound_columns_to_be_unique"]
+    assert status == "quarantined" and len(unique) == 1 and unique[0].unexpected_count == 2
+
+
+def test_a_null_in_a_row_otherwise_unchanged_is_quarantined(validator, store, tmp_path):
+    release = ids(store.con)
+    params = {"apr": release["fy21-fy24-apr"], "mar": release["fy21-fy24-mar"]}
+    store.con.execute(f"alter table {TABLE} alter column state drop not null")
+    store.con.execute(f"update {TABLE} set state = null where {UNCHANGED}", params)
+    status, reduced, _ = audit_both(validator, store, params["apr"], tmp_path)
+    nulls = [f for f in reduced.errors if f.expectation == "expect_column_values_to_not_be_null"]
+    assert status == "quarantined" and [(f.column, f.unexpected_count) for f in nulls] == [("state", 1)]
+
+
+def test_a_changed_suite_forces_a_full_frame(store, tmp_path):
+    """The same expectations in a file with other bytes: another digest, so the baseline is not used."""
+    folder = tmp_path / "expectations"
+    shutil.copytree(load_suites()[TABLE].path.parent, folder)
+    suite = folder / f"{TABLE}.json"
+    suite.write_text(json.dumps(json.loads(suite.read_text()), indent=1))
+    changed = Validator(docs_dir=None, suites=load_suites(folder))
+    assert changed.suites[TABLE].digest != load_suites()[TABLE].digest
+    apr = ids(store.con)["fy21-fy24-apr"]
+    status, validation = Auditor(store, tmp_path / "docs", validator=changed).audit(apr)
+    rows = store.con.execute(f"select count(*) from {TABLE} where release_id = ?", [apr]).fetchone()[0]
+    assert status == "published" and validation.rows_frames[TABLE] == {
+        "suite": changed.suites[TABLE].digest, "baseline": None, "checked": rows}
+
+
+def test_a_baseline_with_a_failed_rows_expectation_or_no_digest_is_not_used(validator, store, tmp_path):
+    release = ids(store.con)
+    mar = release["fy21-fy24-mar"]
+    store.con.execute("update validation_results set success = false where release_id = ? and frame = 'rows'"
+                      " and severity = 'warning' and column_name = 'state'", [mar])  # a warning: still published
+    assert validator.validate(store.con, CBP.tables, release["fy21-fy24-apr"]).rows_frames[TABLE]["baseline"] is None
+    store.con.execute("update validation_results set success = true where release_id = ?", [mar])
+    assert validator.validate(store.con, CBP.tables, release["fy21-fy24-apr"]).rows_frames[TABLE]["baseline"] == mar
+    store.con.execute("update validations set rows_frames = null where release_id = ?", [mar])  # an older store
+    assert validator.validate(store.con, CBP.tables, release["fy21-fy24-apr"]).rows_frames[TABLE]["baseline"] is None
+
+
+def test_every_suite_can_be_reduced():
+    """The suites use only expectation types whose verdict a reduced frame keeps (see baseline.py)."""
+    suites = load_suites()
+    assert all(reducible(s) for s in suites.values()), {e["type"] for s in suites.values() for e in s.by_frame[ROWS]} - REDUCIBLE
+
+
+def test_recorded_releases_decide_as_on_full_frames(shared_data, validator, tmp_path):
+    """Every recorded release, in order: the same findings (counts, samples) and status on reduced and full
+    frames, with a severe error planted in the new rows of one release per source and a published release
+    after it; each source's first release is validated whole, the later ones against a baseline."""
+    with open_store(tmp_path / "all.duckdb") as store:
+        stage_recorded(store, shared_data, all_sources().values())
+        seen, planted, reduced_rows, full_rows = set(), set(), 0, 0
+        for release_id in store.staged():
+            source = store.release(release_id)["source"]
+            plant = source in seen and source not in planted
+            if plant:  # a negative value in the first row that is in the baseline as it is (else the first row)
+                spec, planted = TABLES_BY_SOURCE[source][0], planted | {source}
+                store.con.execute(
+                    f"""update {spec.name} set {spec.values[0]} = -1 where rowid = coalesce((select min(t.rowid)
+                    from {spec.name} t join {spec.name} b using ({', '.join(table_columns(store.con, spec.name))})
+                    where t.release_id = $r and b.release_id = (select previous_release_id
+                    from previous_published_release where release_id = $r)),
+                    (select min(rowid) from {spec.name} where release_id = $r))""", {"r": release_id})
+            status, reduced, full = audit_both(validator, store, release_id, tmp_path)
+            assert status == ("quarantined" if plant else "published"), reduced.summary()
+            for table, frame in reduced.rows_frames.items():
+                assert (frame["baseline"] is None) == (source not in seen), (release_id, frame)
+                reduced_rows, full_rows = reduced_rows + frame["checked"], full_rows + full.rows_frames[table]["checked"]
+            seen.add(source)
+    assert len(seen) == 6 and planted == {"cbp_drug_seizures", "cbp_encounters", "cbp_southwest_encounters",
+                                          "census_trade", "worldbank_population"}
+    assert reduced_rows < full_rows / 3
+
+
+def test_configurations_built_once_per_run_change_no_result(validator, store):
+    """GX with each expectation's configuration memoized (memo.py) finds what GX as shipped finds."""
+    release = ids(store.con)
+    params = {"apr": release["fy21-fy24-apr"], "mar": release["fy21-fy24-mar"]}
+    store.con.execute(f"update {TABLE} set encounter_count = -1 where {UNCHANGED}", params)
+    store.con.execute(f"insert into {TABLE} select * from {TABLE} where release_id = ? limit 2", [params["apr"]])
+    found = {}
+    for memoize in (True, False):
+        validator.memoize = memoize
+        found[memoize] = comparable(validator.validate(store.con, CBP.tables, params["apr"], full=True))
+    validator.memoize = True
+    assert found[True] == found[False] and any(not f[6] for f in found[True])
