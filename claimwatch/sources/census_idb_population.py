@@ -16,8 +16,7 @@ import pandas as pd
 
 from claimwatch.errors import FormatError
 from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, read_recorded_file
-from claimwatch.sources.census_api import api_key_params, read_api_table
-from claimwatch.sources.csv_file import check_unique, parse_int
+from claimwatch.sources.census_api import api_key_params, check_unique, parse_int, read_api_table
 
 IDB_TABLE = TableSpec("census_idb__population", period="year", keys=("country_code",), values=("population",))
 

@@ -18,8 +18,7 @@ import pandas as pd
 
 from claimwatch.errors import FormatError
 from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, read_recorded_file
-from claimwatch.sources.census_api import api_key_params, read_api_table
-from claimwatch.sources.csv_file import check_unique
+from claimwatch.sources.census_api import api_key_params, check_unique, read_api_table
 
 ENDPOINTS = {"exports": ("exports/hs", "ALL_VAL_MO"), "imports": ("imports/hs", "GEN_VAL_MO")}
 API_TABLE = TableSpec(
