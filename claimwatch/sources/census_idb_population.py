@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 
 from claimwatch.errors import FormatError
 from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, read_recorded_file
@@ -61,5 +60,7 @@ class CensusIdbPopulation(Source):
             population = parse_int(file, number, "POP", row["POP"])
             check_unique(file, seen, (code, year), number)
             records.append((code, row["NAME"].strip(), year, population))
+        import pandas as pd  # only when parsing: importing the sources stays light
+
         frame = pd.DataFrame(records, columns=["country_code", "country_name", "year", "population"])
         return ParsedRelease(data_through=date(int(frame["year"].max()), 1, 1), tables={IDB_TABLE.name: frame})
