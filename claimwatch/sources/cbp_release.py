@@ -11,16 +11,13 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from collections.abc import Callable
 from typing import ClassVar
 from urllib.parse import urljoin
-
-import duckdb
 
 from claimwatch.errors import FetchError, FormatError
 from claimwatch.sources.base import Candidate, DuckTable, ParsedRelease, RawFile, ReleaseRef, Source, read_recorded_file
 from claimwatch.sources.csv_file import (
-    Check, CsvRows, decimal_number, duplicate_check, sql_text, stripped, whole_number,
+    Check, CsvRows, connect, decimal_number, duplicate_check, sql_text, stripped, whole_number,
 )
 
 FISCAL_MONTHS = ("OCT", "NOV", "DEC", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP")
@@ -107,45 +104,43 @@ class CbpCsvSource(Source):
 
     def parse_rows(self, file: RawFile) -> DuckTable:
         """Parse every row into typed columns (in DuckDB); keys must be unique per month."""
-        con = duckdb.connect()
+        con = connect()
         rows = CsvRows(con, file, [h for h, _, _ in self.columns])
         typed, checks = [], []
         for header, column, kind in self.columns:
-            field = rows.field(header)
-            selects, check = column_sql(field, column, kind)
+            selects, check = column_sql(header, rows.field(header), column, kind)
             typed += selects
-            checks.append(Check(header, check[0], check[1]))
-        con.execute(f"""create table parsed as
-            select record, {', '.join(rows.field(h) for h, _, _ in self.columns)}, {', '.join(typed)} from csv_rows""")
+            checks.append(check)
+        con.execute(f"create table parsed as select record, {', '.join(typed)} from csv_rows")
         checks.append(duplicate_check(rows, "parsed", ("month", *self.tables[0].keys)))
         rows.check("parsed_checked", checks)
-        output = [c for _, column, kind in self.columns for c in ((column, "fiscal_year_label") if kind == "fiscal_year" else (column,))]
-        return DuckTable(con.sql(f"select {', '.join(output)} from parsed order by record"))
+        output = [c for _, column, kind in self.columns
+                  for c in ((column, "fiscal_year_label") if kind == "fiscal_year" else (column,))]
+        return DuckTable(con.sql(f"select {', '.join(output)} from parsed"))  # in file order
 
 
-def column_sql(field: str, column: str, kind: str) -> tuple[list[str], tuple[str, Callable[[dict], str]]]:
-    """The typed column(s) SQL makes of one CSV field, and the check (SQL true when bad, message) on it."""
+def column_sql(header: str, field: str, column: str, kind: str) -> tuple[list[str], Check]:
+    """The typed column(s) SQL makes of one CSV field, and the check on it (messages quote the trimmed field)."""
     text = stripped(field)
 
-    def shown(row: dict) -> str:
-        return repr((row[field] or "").strip())
+    def check(bad: str, expected: str) -> Check:
+        return Check(header, bad, lambda row: f"expected {expected}, got {(row[field] or '').strip()!r}")
 
     if kind == "fiscal_year":
         year = f"try_cast(regexp_extract({text}, '^([0-9]{{4}})(?:\\s*\\(FYTD\\))?$', 1) as integer)"
-        return [f"{year} as fiscal_year", f"{text} as fiscal_year_label"], (
-            "fiscal_year is null", lambda row: f"expected a fiscal year like 2024 or '2024 (FYTD)', got {shown(row)}")
+        return [f"{year} as fiscal_year", f"{text} as fiscal_year_label"], check(
+            "fiscal_year is null", "a fiscal year like 2024 or '2024 (FYTD)'")
     if kind == "month":
         index = f"list_position([{', '.join(map(sql_text, FISCAL_MONTHS))}], upper({text}))"
         month = f"({index} + 8) % 12 + 1"
-        return [f"make_date(fiscal_year - ({month} >= 10)::integer, {month}, 1) as {column}"], (
-            f"{column} is null", lambda row: f"expected a month abbreviation OCT..SEP, got {shown(row)}")
+        return [f"make_date(fiscal_year - ({month} >= 10)::integer, {month}, 1) as {column}"], check(
+            f"{column} is null", "a month abbreviation OCT..SEP")
     if kind == "count":
-        return [f"{whole_number(field)} as {column}"], (
-            f"{column} is null", lambda row: f"expected a whole number, got {shown(row)}")
+        return [f"{whole_number(field)} as {column}"], check(f"{column} is null", "a whole number")
     if kind == "quantity":
-        return [f"{decimal_number(field)} as {column}"], (
-            f"{column} is null", lambda row: f"expected a number, got {shown(row)}")
+        return [f"{decimal_number(field)} as {column}"], check(f"{column} is null", "a number")
     value = text
     if column == "demographic":
-        value = f"case {text} {' '.join(f'when {sql_text(a)} then {sql_text(b)}' for a, b in DEMOGRAPHIC_NAMES.items())} else {text} end"
-    return [f"{value} as {column}"], (f"{column} = ''", lambda row: "expected a value, got an empty field")
+        renamed = " ".join(f"when {sql_text(old)} then {sql_text(new)}" for old, new in DEMOGRAPHIC_NAMES.items())
+        value = f"case {text} {renamed} else {text} end"
+    return [f"{value} as {column}"], Check(header, f"{column} = ''", lambda row: "expected a value, got an empty field")

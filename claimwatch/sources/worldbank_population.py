@@ -12,14 +12,12 @@ import re
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
 from claimwatch.errors import FormatError
 from claimwatch.sources.base import (
     Candidate, DuckTable, ParsedRelease, ReleaseRef, Source, TableSpec, published_at, read_recorded_file,
 )
 from claimwatch.sources.csv_file import (
-    Check, CsvRows, decimal_number, duplicate_check, stripped, whole_number,
+    Check, CsvRows, connect, decimal_number, duplicate_check, stripped, whole_number,
 )
 
 HEADER = ("Country Name", "Country Code", "Year", "Value")
@@ -56,13 +54,13 @@ class WorldBankPopulation(Source):
 
     def parse(self, candidate: Candidate) -> ParsedRelease:
         (file,) = candidate.files
-        con = duckdb.connect()
+        con = connect()
         rows = CsvRows(con, file, HEADER)
         name, code, year, value = (rows.field(h) for h in HEADER)
         con.execute(f"""create table parsed as
-            select record, {code}, {year}, {value}, {stripped(code)} as country_code, {stripped(name)} as country_name,
+            select record, {stripped(code)} as country_code, {stripped(name)} as country_name,
                 {whole_number(year)} as year,
-                case when {stripped(value)} <> '' then {decimal_number(value)} end as population
+                {stripped(value)} <> '' as has_value, case when has_value then {decimal_number(value)} end as population
             from csv_rows""")
         unique = duplicate_check(rows, "parsed", ("country_code", "year"))
         rows.check("parsed_checked", [
@@ -70,11 +68,11 @@ class WorldBankPopulation(Source):
                   lambda row: f"expected a 3-character country code, got {row['country_code']!r}"),
             Check("Year", "year is null", lambda row: f"expected a whole number, got {row[year] or ''!r}"),
             unique,
-            Check("Value", f"{stripped(value)} <> '' and population is null",
+            Check("Value", "has_value and population is null",
                   lambda row: f"expected a number, got {row[value] or ''!r}"),
         ])
         if not rows.count:
             raise FormatError(file.name, "no data rows after the header")
-        table = DuckTable(con.sql("select country_code, country_name, year, population from parsed order by record"))
+        table = DuckTable(con.sql("select country_code, country_name, year, population from parsed"))  # in file order
         (last_year,) = con.execute("select max(year) from parsed").fetchone()
         return ParsedRelease(data_through=date(last_year, 1, 1), tables={WB_TABLE.name: table})
