@@ -144,6 +144,7 @@ class CsvRows:
         return line - 2, self.width_problem(fields) if fields != width else f"malformed row ({error})"
 
     def width_problem(self, fields: int) -> str:
+        """What is wrong with a row of `fields` fields."""
         width = len(self.header)
         return f"{fields} fields, expected {width} ({', '.join(self.header)}): truncated or malformed row"
 
