@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 
 if TYPE_CHECKING:
+    import duckdb
     import pandas as pd
 
     from claimwatch.http import HttpClient
@@ -72,12 +73,34 @@ class Candidate:
         return f"{self.source}/{self.label}@{self.sha256[:8]}"
 
 
+class DuckTable:
+    """Rows parsed in DuckDB, handed on as an Arrow stream (what DuckDB's register reads; no pandas, no pyarrow)."""
+
+    def __init__(self, relation: duckdb.DuckDBPyRelation):
+        self.relation = relation  # keeps its (in-memory) connection open
+        self.row_count = relation.aggregate("count(*)").fetchone()[0]
+
+    def __len__(self) -> int:
+        return self.row_count
+
+    @property
+    def columns(self) -> list[str]:
+        return self.relation.columns
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self.relation.__arrow_c_stream__(requested_schema)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The rows as a pandas DataFrame (imports pandas)."""
+        return self.relation.df()
+
+
 @dataclass
 class ParsedRelease:
     """A release turned into normalised tables (columns as in sql/tables, without release_id)."""
 
     data_through: date
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, DuckTable | pd.DataFrame] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urljoin
 
-import pandas as pd
-
 from claimwatch.errors import FetchError, FormatError
-from claimwatch.sources.base import Candidate, ParsedRelease, RawFile, ReleaseRef, Source, read_recorded_file
-from claimwatch.sources.csv_file import check_unique, parse_float, parse_int, read_csv_rows
+from claimwatch.sources.base import Candidate, DuckTable, ParsedRelease, RawFile, ReleaseRef, Source, read_recorded_file
+from claimwatch.sources.csv_file import (
+    Check, CsvRows, connect, decimal_number, duplicate_check, sql_text, stripped, whole_number,
+)
 
 FISCAL_MONTHS = ("OCT", "NOV", "DEC", "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP")
 _MONTH = "|".join(m.lower() for m in FISCAL_MONTHS)  # only a month, not e.g. the "-aor" of a by-AOR file
@@ -91,9 +91,9 @@ class CbpCsvSource(Source):
         (file,) = candidate.files
         table = self.tables[0]
         rows = self.parse_rows(file)
-        if rows.empty:
+        if not len(rows):
             raise FormatError(file.name, "no data rows after the header")
-        data_through = rows["month"].max()
+        data_through = rows.relation.aggregate("max(month)").fetchone()[0]
         expected = label_data_through(candidate.label)
         if data_through != expected:
             raise FormatError(
@@ -102,40 +102,45 @@ class CbpCsvSource(Source):
             )
         return ParsedRelease(data_through=data_through, tables={table.name: rows})
 
-    def parse_rows(self, file: RawFile) -> pd.DataFrame:
-        """Parse every row into typed columns; keys must be unique per month."""
-        table = self.tables[0]
-        out: dict[str, list] = {}
-        for _, column, kind in self.columns:
-            if kind == "fiscal_year":
-                out["fiscal_year"], out["fiscal_year_label"] = [], []
-            else:
-                out[column] = []
-        seen: dict = {}
-        headers = [h for h, _, _ in self.columns]
-        for line, fields in read_csv_rows(file, headers):
-            fiscal_year = None
-            for (header, column, kind), text in zip(self.columns, fields):
-                text = text.strip()
-                if kind == "fiscal_year":
-                    match = _FISCAL_YEAR.match(text)
-                    if not match:
-                        raise FormatError(file.name, f"expected a fiscal year like 2024 or '2024 (FYTD)', got {text!r}", row=line, column=header)
-                    fiscal_year = int(match.group(1))
-                    out["fiscal_year"].append(fiscal_year)
-                    out["fiscal_year_label"].append(text)
-                elif kind == "month":
-                    if text.upper() not in FISCAL_MONTHS:
-                        raise FormatError(file.name, f"expected a month abbreviation OCT..SEP, got {text!r}", row=line, column=header)
-                    out[column].append(fiscal_month_start(fiscal_year, text.upper()))
-                elif kind == "count":
-                    out[column].append(parse_int(file, line, header, text))
-                elif kind == "quantity":
-                    out[column].append(parse_float(file, line, header, text))
-                else:
-                    if not text:
-                        raise FormatError(file.name, "expected a value, got an empty field", row=line, column=header)
-                    out[column].append(DEMOGRAPHIC_NAMES.get(text, text) if column == "demographic" else text)
-            key = (out["month"][-1], *(out[k][-1] for k in table.keys))
-            check_unique(file, seen, key, line)
-        return pd.DataFrame(out)
+    def parse_rows(self, file: RawFile) -> DuckTable:
+        """Parse every row into typed columns (in DuckDB); keys must be unique per month."""
+        con = connect()
+        rows = CsvRows(con, file, [h for h, _, _ in self.columns])
+        typed, checks = [], []
+        for header, column, kind in self.columns:
+            selects, check = column_sql(header, rows.field(header), column, kind)
+            typed += selects
+            checks.append(check)
+        con.execute(f"create table parsed as select record, {', '.join(typed)} from csv_rows")
+        checks.append(duplicate_check(rows, "parsed", ("month", *self.tables[0].keys)))
+        rows.check("parsed_checked", checks)
+        output = [c for _, column, kind in self.columns
+                  for c in ((column, "fiscal_year_label") if kind == "fiscal_year" else (column,))]
+        return DuckTable(con.sql(f"select {', '.join(output)} from parsed"))  # in file order
+
+
+def column_sql(header: str, field: str, column: str, kind: str) -> tuple[list[str], Check]:
+    """The typed column(s) SQL makes of one CSV field, and the check on it (messages quote the trimmed field)."""
+    text = stripped(field)
+
+    def check(bad: str, expected: str) -> Check:
+        return Check(header, bad, lambda row: f"expected {expected}, got {(row[field] or '').strip()!r}")
+
+    if kind == "fiscal_year":
+        year = f"try_cast(regexp_extract({text}, '^([0-9]{{4}})(?:\\s*\\(FYTD\\))?$', 1) as integer)"
+        return [f"{year} as fiscal_year", f"{text} as fiscal_year_label"], check(
+            "fiscal_year is null", "a fiscal year like 2024 or '2024 (FYTD)'")
+    if kind == "month":
+        index = f"list_position([{', '.join(map(sql_text, FISCAL_MONTHS))}], upper({text}))"
+        month = f"({index} + 8) % 12 + 1"
+        return [f"make_date(fiscal_year - ({month} >= 10)::integer, {month}, 1) as {column}"], check(
+            f"{column} is null", "a month abbreviation OCT..SEP")
+    if kind == "count":
+        return [f"{whole_number(field)} as {column}"], check(f"{column} is null", "a whole number")
+    if kind == "quantity":
+        return [f"{decimal_number(field)} as {column}"], check(f"{column} is null", "a number")
+    value = text
+    if column == "demographic":
+        renamed = " ".join(f"when {sql_text(old)} then {sql_text(new)}" for old, new in DEMOGRAPHIC_NAMES.items())
+        value = f"case {text} {renamed} else {text} end"
+    return [f"{value} as {column}"], Check(header, f"{column} = ''", lambda row: "expected a value, got an empty field")

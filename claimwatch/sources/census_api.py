@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from datetime import date
 
 from claimwatch.errors import FormatError
 from claimwatch.sources.base import RawFile
@@ -42,3 +43,20 @@ def read_api_table(file: RawFile, required: Sequence[str]) -> list[tuple[int, di
     if not rows:
         raise FormatError(file.name, "no data rows after the header")
     return rows
+
+
+def parse_int(file: RawFile, line: int, column: str, text: str) -> int:
+    """Parse a whole number such as '1985' or '1,985'."""
+    cleaned = text.strip().replace(",", "")
+    try:
+        return int(cleaned)
+    except ValueError:
+        raise FormatError(file.name, f"expected a whole number, got {text!r}", row=line, column=column) from None
+
+
+def check_unique(file: RawFile, seen: dict, key: tuple, line: int) -> None:
+    """Raise on a second row with the same key, naming both lines."""
+    first = seen.setdefault(key, line)
+    if first != line:
+        shown = ", ".join(f"{k:%Y-%m-%d}" if isinstance(k, date) else str(k) for k in key)
+        raise FormatError(file.name, f"duplicate row: same key ({shown}) as line {first}", row=line)

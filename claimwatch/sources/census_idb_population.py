@@ -12,12 +12,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 
 from claimwatch.errors import FormatError
 from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, read_recorded_file
-from claimwatch.sources.census_api import api_key_params, read_api_table
-from claimwatch.sources.csv_file import check_unique, parse_int
+from claimwatch.sources.census_api import api_key_params, check_unique, parse_int, read_api_table
 
 IDB_TABLE = TableSpec("census_idb__population", period="year", keys=("country_code",), values=("population",))
 
@@ -62,5 +60,7 @@ class CensusIdbPopulation(Source):
             population = parse_int(file, number, "POP", row["POP"])
             check_unique(file, seen, (code, year), number)
             records.append((code, row["NAME"].strip(), year, population))
+        import pandas as pd  # only when parsing: importing the sources stays light
+
         frame = pd.DataFrame(records, columns=["country_code", "country_name", "year", "population"])
         return ParsedRelease(data_through=date(int(frame["year"].max()), 1, 1), tables={IDB_TABLE.name: frame})

@@ -13,8 +13,8 @@ import math
 import re
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from claimwatch.errors import FormatError
@@ -22,6 +22,9 @@ from claimwatch.sources.base import (
     Candidate, ParsedRelease, RawFile, ReleaseRef, Source, TableSpec, published_at, read_recorded_file,
 )
 from claimwatch.sources.csv_file import check_not_html
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 HEADER = ["year", "CTY_CODE", "CTYNAME", *(f"I{m}" for m in MONTHS), "IYR", *(f"E{m}" for m in MONTHS), "EYR"]
@@ -159,6 +162,8 @@ def normalise(file: RawFile, rows: list[list]) -> tuple[pd.DataFrame, date]:
                 else:
                     amount = millions_to_dollars(value)
                 records.append((flow, code, name, int(code) < 1000, period, amount))
+    import pandas as pd  # only when parsing: importing the sources stays light
+
     frame = pd.DataFrame(records, columns=["flow", "partner_code", "partner_name", "is_aggregate", "month", "value_usd"])
     frame["value_usd"] = frame["value_usd"].astype("Int64")
     return frame, data_through

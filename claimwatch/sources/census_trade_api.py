@@ -14,12 +14,10 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-import pandas as pd
 
 from claimwatch.errors import FormatError
 from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, read_recorded_file
-from claimwatch.sources.census_api import api_key_params, read_api_table
-from claimwatch.sources.csv_file import check_unique
+from claimwatch.sources.census_api import api_key_params, check_unique, read_api_table
 
 ENDPOINTS = {"exports": ("exports/hs", "ALL_VAL_MO"), "imports": ("imports/hs", "GEN_VAL_MO")}
 API_TABLE = TableSpec(
@@ -82,5 +80,7 @@ class CensusTradeApi(Source):
                 code = row["CTY_CODE"].strip()
                 check_unique(file, seen, (flow, code, month), number)
                 records.append((flow, code, row["CTY_NAME"].strip(), is_aggregate(code), month, int(text)))
+        import pandas as pd  # only when parsing: importing the sources stays light
+
         frame = pd.DataFrame(records, columns=["flow", "partner_code", "partner_name", "is_aggregate", "month", "value_usd"])
         return ParsedRelease(data_through=frame["month"].max(), tables={API_TABLE.name: frame})

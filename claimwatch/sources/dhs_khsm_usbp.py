@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urljoin
 
-import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from claimwatch.errors import FetchError, FormatError
@@ -96,6 +95,8 @@ class DhsKhsmUsbp(Source):
         totals = monthly_rows(file, "Monthly Count", sheets["Monthly Count"])
         check_same_months(file, regions, totals)
         check_annual(file, totals, sheets["Annual Count"])
+        import pandas as pd  # only when parsing: importing the sources stays light
+
         frame = pd.DataFrame(
             [(fy, month, region, False, count) for (fy, month, region), count in regions.items()]
             + [(fy, month, NATIONWIDE, True, count) for (fy, month, _), count in totals.items()],

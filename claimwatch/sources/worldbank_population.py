@@ -12,11 +12,13 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
 from claimwatch.errors import FormatError
-from claimwatch.sources.base import Candidate, ParsedRelease, ReleaseRef, Source, TableSpec, published_at, read_recorded_file
-from claimwatch.sources.csv_file import check_unique, parse_float, parse_int, read_csv_rows
+from claimwatch.sources.base import (
+    Candidate, DuckTable, ParsedRelease, ReleaseRef, Source, TableSpec, published_at, read_recorded_file,
+)
+from claimwatch.sources.csv_file import (
+    Check, CsvRows, connect, decimal_number, duplicate_check, stripped, whole_number,
+)
 
 HEADER = ("Country Name", "Country Code", "Year", "Value")
 WB_TABLE = TableSpec("worldbank__population", period="year", keys=("country_code",), values=("population",))
@@ -52,16 +54,25 @@ class WorldBankPopulation(Source):
 
     def parse(self, candidate: Candidate) -> ParsedRelease:
         (file,) = candidate.files
-        records, seen = [], {}
-        for line, (name, code, year, value) in read_csv_rows(file, HEADER):
-            code = code.strip()
-            if not re.fullmatch(r"[A-Z0-9]{3}", code):
-                raise FormatError(file.name, f"expected a 3-character country code, got {code!r}", row=line, column="Country Code")
-            year_no = parse_int(file, line, "Year", year)
-            check_unique(file, seen, (code, year_no), line)
-            population = parse_float(file, line, "Value", value) if value.strip() else None
-            records.append((code, name.strip(), year_no, population))
-        if not records:
+        con = connect()
+        rows = CsvRows(con, file, HEADER)
+        name, code, year, value = (rows.field(h) for h in HEADER)
+        con.execute(f"""create table parsed as
+            select record, {stripped(code)} as country_code, {stripped(name)} as country_name,
+                {whole_number(year)} as year,
+                {stripped(value)} <> '' as has_value, case when has_value then {decimal_number(value)} end as population
+            from csv_rows""")
+        unique = duplicate_check(rows, "parsed", ("country_code", "year"))
+        rows.check("parsed_checked", [
+            Check("Country Code", "not regexp_full_match(country_code, '[A-Z0-9]{3}')",
+                  lambda row: f"expected a 3-character country code, got {row['country_code']!r}"),
+            Check("Year", "year is null", lambda row: f"expected a whole number, got {row[year] or ''!r}"),
+            unique,
+            Check("Value", "has_value and population is null",
+                  lambda row: f"expected a number, got {row[value] or ''!r}"),
+        ])
+        if not rows.count:
             raise FormatError(file.name, "no data rows after the header")
-        frame = pd.DataFrame(records, columns=["country_code", "country_name", "year", "population"])
-        return ParsedRelease(data_through=date(int(frame["year"].max()), 1, 1), tables={WB_TABLE.name: frame})
+        table = DuckTable(con.sql("select country_code, country_name, year, population from parsed"))  # in file order
+        (last_year,) = con.execute("select max(year) from parsed").fetchone()
+        return ParsedRelease(data_through=date(last_year, 1, 1), tables={WB_TABLE.name: table})
