@@ -13,7 +13,7 @@ HEAVY = ("pandas", "great_expectations", "prefect")
 # Runs the command line as the `claimwatch` script does and reports, at exit, which heavy modules were imported.
 PROBE = """
 import atexit, json, sys
-atexit.register(lambda: print(json.dumps([m for m in %r if m in sys.modules]), file=sys.stderr))
+atexit.register(lambda: print(json.dumps([m for m in %r if sys.modules.get(m) is not None]), file=sys.stderr))
 sys.argv = ["claimwatch", *%r]
 from claimwatch.cli import main
 main()
@@ -35,3 +35,8 @@ def test_help_imports_nothing_heavy():
                                      ["alerts"], ["sql", "select count(*) from releases"]])
 def test_reading_commands_import_nothing_heavy(built_db, command):
     assert imported(*command, "--db", built_db) == []
+
+
+def test_the_site_imports_nothing_heavy(built_db, tmp_path):
+    assert imported("site", "--out", tmp_path / "site", "--db", built_db) == []
+    assert (tmp_path / "site" / "index.html").is_file()
