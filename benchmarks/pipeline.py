@@ -7,7 +7,7 @@ nothing new; `claimwatch check` (current_verdicts in process, and the command); 
 added one release; `claimwatch --help`; Prefect's start-up (import, temporary API server); and the per-run cost of
 adding one release to stores holding 1x, 4x and 16x the recorded vintages (synthetic_vintages.py), with their
 stored steps backfilled. Prints the tables and writes benchmarks/results/pipeline.json. A missed target is reported,
-not failed; an error exits non-zero. --smoke: one repeat, scale 1 only (what CI runs).
+not failed; an error exits non-zero. --smoke (what CI runs): two small sources, one repeat, scales 1 and 2.
 """
 
 from __future__ import annotations
@@ -41,11 +41,17 @@ from synthetic_vintages import add_copies  # benchmarks/ is on sys.path when thi
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / ".venv" / "bin" / "claimwatch"
 HELD_SOURCE = "cbp_encounters"  # the source whose newest release the one-release runs add
+SMOKE_FOLDERS = ("cbp_southwest_land_border_encounters", "dhs_ohss_khsm_usbp_encounters")
+SMOKE_HELD_SOURCE = "cbp_southwest_encounters"
 MIB = 1024  # ru_maxrss is in KiB on Linux
 
 
 def stats(values: list[float]) -> dict:
     return {"min": min(values), "median": statistics.median(values), "max": max(values), "all": values}
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 def timed(fn) -> tuple[float, object]:
@@ -86,7 +92,7 @@ def ingest(path: Path, releases: Path, catalogs) -> pipeline.Ingested:
         auditor = Auditor(store)
         ingested = pipeline.ingest(store, all_sources().values(), releases=releases, auditor=auditor, catalogs=catalogs)
         auditor.finish()
-    bad = [o for o in ingested.outcomes if o.status != "published"]
+    bad = [f"{o.release_id or o.label}: {o.status} {o.detail}" for o in ingested.outcomes if not o.ok]
     if bad:
         raise RuntimeError(f"releases not published: {bad}")
     return ingested
@@ -99,11 +105,19 @@ def check_seconds(path: Path, catalogs) -> float:
 
 
 # -- 5, 8. one added release -----------------------------------------------------------------------------------------
-def split_releases(releases: Path, folder: Path) -> tuple[Path, Path, str]:
-    """Two folders of symlinks: every recorded release but the newest of HELD_SOURCE, and just that one."""
+def smoke_releases(releases: Path, folder: Path) -> Path:
+    """A folder of symlinks to two small sources' recorded releases."""
+    folder.mkdir()
+    for name in SMOKE_FOLDERS:
+        os.symlink(releases / name, folder / name)
+    return folder
+
+
+def split_releases(releases: Path, folder: Path, held_source: str) -> tuple[Path, Path, str]:
+    """Two folders of symlinks: every recorded release but the newest of `held_source`, and just that one."""
     entries, _ = recorded_entries(releases, all_sources().values())
-    source = all_sources()[HELD_SOURCE]
-    held_entry, held = max(((e, source.recorded(e)) for s, e in entries if s.name == HELD_SOURCE),
+    source = all_sources()[held_source]
+    held_entry, held = max(((e, source.recorded(e)) for s, e in entries if s.name == held_source),
                            key=lambda pair: release_order(pair[1]))  # the order recorded_candidates sorts by
     base, added = folder / "base", folder / "added"
     for source, entry in entries:
@@ -154,8 +168,8 @@ def growth(base_store: Path, added: Path, folder: Path, catalogs, scales: list[i
             store.con.execute("checkpoint")
         found[scale] = {"copies": copies, "backfill_seconds": backfill,
                         **repeated_add_one(template, added, work, catalogs, repeat)}
-        print(f"  {scale}x: {found[scale]['vintages']} vintages, backfill {backfill:.1f} s, "
-              f"evaluate+site {found[scale]['total']['median']:.2f} s", flush=True)
+        say(f"growth {scale}x: {found[scale]['vintages']} vintages, backfill {backfill:.1f} s, "
+              f"evaluate+site {found[scale]['total']['median']:.2f} s")
     return found
 
 
@@ -183,7 +197,8 @@ def git_commit() -> str:
 
 def report(r: dict, scales: list[int]) -> None:
     m = lambda key: r[key]["median"]  # noqa: E731
-    print(f"\n{r['releases']} recorded releases, {r['cpus']} CPUs, {r['repeat']} repeat(s), commit {r['commit'][:10]}")
+    print(f"\n{r['releases']} recorded releases{' (smoke: two small sources)' if r['smoke'] else ''}, {r['cpus']} CPUs "
+          f"(load average {r['load_average_at_start'][0]:.1f} at start), {r['repeat']} repeat(s), commit {r['commit'][:10]}")
     rows = [("bare load (DuckDB + calamine)", r["bare"]), ("full ingest+validate+evaluate", r["full"]),
             ("no-change rerun", r["rerun"]), ("check: current_verdicts", r["check_in_process"]),
             ("check: claimwatch check", r["check_command"]), ("added release: evaluate", r["added"]["evaluate"]),
@@ -207,7 +222,7 @@ def report(r: dict, scales: list[int]) -> None:
         targets.append((f"{scales[-1]}x / 1x per-run cost", r["growth"][scales[-1]]["total"]["median"] / base, 1.5, "x"))
     print(f"\n{'target':46s} {'measured':>10s} {'goal':>8s}  met")
     for name, value, goal, unit in targets:
-        print(f"{name:46s} {value:9.2f}{unit:1s} {'<= ' + str(goal):>8s}  {'yes' if value <= goal else 'NO'}")
+        print(f"{name:46s} {value:8.2f} {unit:3s} {'<= ' + str(goal):>8s}  {'yes' if value <= goal else 'NO'}")
     r["targets"] = [{"target": n, "measured": v, "goal": g, "unit": u, "met": v <= g} for n, v, g, u in targets]
 
 
@@ -216,17 +231,21 @@ def main() -> None:
     parser.add_argument("--releases", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scales", default="1,4,16")
-    parser.add_argument("--smoke", action="store_true", help="one repeat, scale 1: checks the script runs")
+    parser.add_argument("--smoke", action="store_true", help="two small sources, one repeat, scales 1,2: checks the script runs")
     args = parser.parse_args()
-    repeat, scales = (1, [1]) if args.smoke else (args.repeat, [int(s) for s in args.scales.split(",")])
+    repeat, scales = (1, [1, 2]) if args.smoke else (args.repeat, [int(s) for s in args.scales.split(",")])
     releases, catalogs = args.releases.resolve(), load_catalogs()
     r: dict = {"machine": f"{platform.machine()} {platform.python_version()}", "cpus": os.cpu_count(),
-               "commit": git_commit(), "smoke": args.smoke, "repeat": repeat, "scales": scales,
-               "releases": len(recorded_entries(releases, all_sources().values())[0])}
+               "load_average_at_start": os.getloadavg(), "commit": git_commit(), "smoke": args.smoke,
+               "repeat": repeat, "scales": scales}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if args.smoke:
+            releases = smoke_releases(releases, tmp / "smoke")
+        r["releases"] = len(recorded_entries(releases, all_sources().values())[0])
         bare = [bare_load(releases) for _ in range(repeat)]
         r["bare"], r["bare_files"] = stats([b[0] for b in bare]), bare[0][1]
+        say(f"bare load: {r['bare']['median']:.2f} s")
         full, rerun = [], []
         for i in range(repeat):
             store = tmp / f"full{i}" / "claimwatch.duckdb"
@@ -234,17 +253,22 @@ def main() -> None:
             if i == 0:
                 r["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
             rerun.append(timed(lambda: ingest(store, releases, catalogs))[0])
+            say(f"full ingest: {full[-1]:.2f} s, no-change rerun: {rerun[-1]:.2f} s")
         r["full"], r["rerun"] = stats(full), stats(rerun)
         r["check_in_process"] = stats([check_seconds(store, catalogs) for _ in range(3)])
         r["check_command"] = stats([command_seconds([str(CLI), "check", "--db", str(store)]) for _ in range(3)])
-        base, added, r["added_release"] = split_releases(releases, tmp / "split")
+        say(f"check: {r['check_in_process']['median']:.2f} s in process, {r['check_command']['median']:.2f} s command")
+        base, added, r["added_release"] = split_releases(
+            releases, tmp / "split", SMOKE_HELD_SOURCE if args.smoke else HELD_SOURCE)
         base_store = tmp / "base" / "claimwatch.duckdb"
         ingest(base_store, base, catalogs)
         (tmp / "added").mkdir()
         r["added"] = repeated_add_one(base_store, added, tmp / "added", catalogs, repeat)
+        say(f"added {r['added_release']}: evaluate+site {r['added']['total']['median']:.2f} s")
         r["help"] = stats([command_seconds([str(CLI), "--help"]) for _ in range(3)])
         r["prefect"] = prefect_startup(1 if args.smoke else 3)
-        print("growth (per-run cost of one added release):", flush=True)
+        say(f"--help {r['help']['median']:.2f} s; import prefect {r['prefect']['import_prefect']['median']:.2f} s, "
+            f"temporary_api {r['prefect']['temporary_api']['median']:.2f} s")
         (tmp / "growth").mkdir()
         r["growth"] = growth(base_store, added, tmp / "growth", catalogs, scales, repeat)
     report(r, scales)
