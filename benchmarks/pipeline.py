@@ -33,6 +33,7 @@ from claimwatch.audit import Auditor
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.claims.steps import current_verdicts
 from claimwatch.ingest import recorded_entries, release_order
+from claimwatch.site.gather import claim_pages, source_pages
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
@@ -141,8 +142,11 @@ def add_one(template: Path, added: Path, folder: Path, catalogs) -> dict:
         evaluate, evaluated = timed(lambda: pipeline.evaluate(store, catalogs))
         site = timed(lambda: pipeline.site(store, catalogs, folder / "site"))[0]
         vintages = store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0]
+        claims = timed(lambda: claim_pages(store.con, catalogs[0]))[0]  # where the site's time goes, timed again
+        sources = timed(lambda: source_pages(store.con))[0]
     steps = sum(len(s) for s in evaluated.steps.values())
-    return {"evaluate": evaluate, "site": site, "total": evaluate + site, "vintages": vintages, "steps": steps}
+    return {"evaluate": evaluate, "site": site, "total": evaluate + site, "vintages": vintages, "steps": steps,
+            "site_claim_pages": claims, "site_source_pages": sources, "site_rest": max(site - claims - sources, 0.0)}
 
 
 def repeated_add_one(template: Path, added: Path, folder: Path, catalogs, repeat: int) -> dict:
@@ -150,7 +154,8 @@ def repeated_add_one(template: Path, added: Path, folder: Path, catalogs, repeat
     for i in range(repeat):
         (folder / f"r{i}").mkdir()
         runs.append(add_one(template, added, folder / f"r{i}", catalogs))
-    out = {k: stats([r[k] for r in runs]) for k in ("evaluate", "site", "total")}
+    out = {k: stats([r[k] for r in runs]) for k in ("evaluate", "site", "total", "site_claim_pages",
+                                                     "site_source_pages", "site_rest")}
     return {**out, "vintages": runs[0]["vintages"], "steps": runs[0]["steps"]}
 
 
@@ -209,11 +214,14 @@ def report(r: dict, scales: list[int]) -> None:
         print(f"{name:34s} {s['min']:8.2f} {s['median']:8.2f} {s['max']:8.2f}")
     print(f"peak RSS after the full ingest: {r['peak_rss_mib']:.0f} MiB (the bare load ran first in this process)")
     base = r["growth"][scales[0]]["total"]["median"]
-    print(f"\n{'scale':>5s} {'vintages':>8s} {'backfill s':>10s} {'evaluate s':>10s} {'site s':>8s} {'eval+site':>9s} {'ratio':>6s}")
+    print(f"\n{'scale':>5s} {'vintages':>8s} {'backfill s':>10s} {'evaluate s':>10s} {'site s':>8s} {'eval+site':>9s} "
+          f"{'ratio':>6s} | site: {'claim pages':>11s} {'source pages':>12s} {'render':>7s}")
     for scale in scales:
         g = r["growth"][scale]
         print(f"{scale:4d}x {g['vintages']:8d} {g['backfill_seconds']:10.1f} {g['evaluate']['median']:10.2f} "
-              f"{g['site']['median']:8.2f} {g['total']['median']:9.2f} {g['total']['median'] / base:6.2f}")
+              f"{g['site']['median']:8.2f} {g['total']['median']:9.2f} {g['total']['median'] / base:6.2f} | "
+              f"      {g['site_claim_pages']['median']:11.2f} {g['site_source_pages']['median']:12.2f} "
+              f"{g['site_rest']['median']:7.2f}")
     targets = [("ingest+validate+evaluate / bare", m("full") / m("bare"), 3.0, "x"),
                ("no-change run", m("rerun"), 1.0, "s"), ("check (command)", m("check_command"), 1.0, "s"),
                ("site after one added release (evaluate+site)", r["added"]["total"]["median"], 3.0, "s"),
