@@ -212,7 +212,8 @@ def report(r: dict, scales: list[int]) -> None:
     print(f"{'measure':34s} {'min':>8s} {'median':>8s} {'max':>8s}")
     for name, s in rows:
         print(f"{name:34s} {s['min']:8.2f} {s['median']:8.2f} {s['max']:8.2f}")
-    print(f"peak RSS after the full ingest: {r['peak_rss_mib']:.0f} MiB (the bare load ran first in this process)")
+    print(f"peak RSS after the full ingest: {r['peak_rss_mib']:.0f} MiB (after the bare load, which ran first in this "
+          f"process: {r['peak_rss_after_bare_mib']:.0f} MiB)")
     base = r["growth"][scales[0]]["total"]["median"]
     print(f"\n{'scale':>5s} {'vintages':>8s} {'backfill s':>10s} {'evaluate s':>10s} {'site s':>8s} {'eval+site':>9s} "
           f"{'ratio':>6s} | site: {'claim pages':>11s} {'source pages':>12s} {'render':>7s}")
@@ -253,6 +254,7 @@ def main() -> None:
         r["releases"] = len(recorded_entries(releases, all_sources().values())[0])
         bare = [bare_load(releases) for _ in range(repeat)]
         r["bare"], r["bare_files"] = stats([b[0] for b in bare]), bare[0][1]
+        r["peak_rss_after_bare_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
         say(f"bare load: {r['bare']['median']:.2f} s")
         full, rerun = [], []
         for i in range(repeat):
