@@ -8,15 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claimwatch import config
-from claimwatch.audit import Auditor
 from claimwatch.errors import FetchError, FormatError
 from claimwatch.fetch_all import fetch_newest
 from claimwatch.http import HttpClient
 from claimwatch.sources import Source
 from claimwatch.sources.base import Candidate, period_text
 from claimwatch.store import Store
+
+if TYPE_CHECKING:
+    from claimwatch.audit import Auditor
 
 
 @dataclass

@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claimwatch.alerts.collect import Collected, collect_alerts
 from claimwatch.alerts.deliver import Delivery, Printer, deliver as deliver_outbox
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.settings import SlackSettings
-from claimwatch.audit import Auditor
 from claimwatch.claims.catalog import Catalog, load_catalogs
 from claimwatch.claims.steps import Evaluated, Progress, evaluate as evaluate_steps
 from claimwatch.http import HttpClient
@@ -27,6 +27,9 @@ from claimwatch.ingest import Outcome, audit_outcome, stage_candidate, stage_liv
 from claimwatch.sources import Source
 from claimwatch.sources.base import Candidate
 from claimwatch.store import Store
+
+if TYPE_CHECKING:  # the audit step loads Great Expectations and pandas: only commands that audit import it
+    from claimwatch.audit import Auditor
 
 
 # -- stage -----------------------------------------------------------------------------------------------------------
@@ -110,6 +113,8 @@ def ingest(store: Store, sources: Iterable[Source], *, releases: Path | None = N
            auditor: Auditor | None = None, catalogs: list[Catalog] | None = None,
            progress: Progress | None = None) -> Ingested:
     """Stage, audit and publish new releases, then evaluate and record what they change."""
+    from claimwatch.audit import Auditor
+
     sources = list(sources)
     auditor = auditor or Auditor(store)
     outcomes = audit_staged(store, sources, stage(store, sources, releases, http), auditor)
@@ -130,6 +135,8 @@ def ingest_live(store: Store, sources: Iterable[Source], http: HttpClient | None
 
 def ingest_candidate(store: Store, source: Source, candidate: Candidate, auditor: Auditor | None = None) -> Outcome:
     """Stage one release, then audit and publish or quarantine it (no evaluation)."""
+    from claimwatch.audit import Auditor
+
     outcome = stage_candidate(store, source, candidate)
     return audit_outcome(auditor or Auditor(store), outcome) if outcome.status == "staged" else outcome
 
@@ -182,6 +189,7 @@ def replay(store: Store, releases: Path, sources: Iterable[Source], catalogs: It
     `deliver`). Releases already in the store are skipped, so a second replay writes nothing.
     """
     from claimwatch.alerts.notify import replay_plan
+    from claimwatch.audit import Auditor
 
     catalogs = list(catalogs)
     planned, failed = replay_plan(releases, sources)

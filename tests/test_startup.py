@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -40,3 +41,9 @@ def test_reading_commands_import_nothing_heavy(built_db, command):
 def test_the_site_imports_nothing_heavy(built_db, tmp_path):
     assert imported("site", "--out", tmp_path / "site", "--db", built_db) == []
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("command", [["check", "--record"], ["backfill", "lowest_illegal_crossings_30_years"]])
+def test_evaluating_commands_import_nothing_heavy(built_db, tmp_path, command):
+    db = shutil.copyfile(built_db, tmp_path / "c.duckdb")
+    assert imported(*command, "--db", db) == []

@@ -11,7 +11,8 @@ from claimwatch.audit import Auditor
 from claimwatch.claims.catalog import Catalog, load_catalogs
 from claimwatch.claims.evaluate import evaluate_catalog
 from claimwatch.claims.history import claim_history
-from claimwatch.claims.steps import claim_hash, claim_steps, current_verdicts, input_sources, unstored_vintages
+from claimwatch.claims.steps import (claim_changes, claim_hash, claim_steps, current_verdicts, input_sources,
+                                     unstored_vintages)
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
@@ -88,3 +89,19 @@ def test_an_edited_claim_is_evaluated_again_and_only_it(built_db, tmp_path):
         assert original.verdict == "holds" and stated.verdict == "fails"  # $334.0B is not within 0.01% of $335B
         pipeline.evaluate(store, [catalog], backfill=True, claims=[claim.id])
         assert unstored_vintages(store.con, catalog, edited) == []
+
+
+def test_a_page_lists_the_newest_changes_whatever_the_vintages_stored(built_db, tmp_path):
+    db = shutil.copyfile(built_db, tmp_path / "c.duckdb")
+    with open_store(db) as store:
+        pipeline.evaluate(store, [CATALOG], backfill=True)
+        claim = CATALOG.claim("mexico_exports_2024")
+        every = claim_steps(store.con, CATALOG, claim)
+        moved = [(s.release_id, s.verdict) for s in every if s.change]
+        listed, earlier = claim_changes(store.con, CATALOG, claim, newest=100)
+        assert [(s.release_id, s.verdict) for s in listed] == moved and earlier == 0
+        assert len(every) > len(moved)  # a release that moved nothing for this claim is not listed
+        releases = list(dict.fromkeys(rid for rid, _ in moved))
+        newest, earlier = claim_changes(store.con, CATALOG, claim, newest=2)
+        assert list(dict.fromkeys(s.release_id for s in newest)) == releases[-2:]
+        assert earlier == len(releases) - 2

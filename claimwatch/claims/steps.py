@@ -216,6 +216,38 @@ def claim_steps(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim) 
     return with_changes(claim, [Step(r["as_of_release_id"], r["as_of"], stored_verdict(r)) for r in rows])
 
 
+def claim_changes(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim,
+                  newest: int) -> tuple[list[Step], int]:
+    """The claim's `newest` steps where a reading's verdict, period or figures moved (oldest first, each against
+    the step shown before it), and how many earlier such steps there are: what a page shows, whatever the
+    number of vintages stored."""
+    rows = dict_rows(con.execute(
+        """with ordered as (
+               select *, lag(struct_pack(verdict, period, observed, figures := details->'figures')) over (
+                   partition by reading, mode order by as_of, as_of_release_id) as before
+               from claim_steps where article_id = $article and claim_id = $claim and claim_hash = $hash
+           ),
+           moved as (
+               select * exclude (before) from ordered
+               where before is distinct from struct_pack(verdict, period, observed, figures := details->'figures')
+           ),
+           numbered as (
+               select *, dense_rank() over (order by as_of desc, as_of_release_id desc) as recency from moved
+           )
+           select *, (select count(distinct as_of_release_id) from moved) as releases_moved
+           from numbered where recency <= $newest order by as_of, as_of_release_id""",
+        {"article": catalog.article_id, "claim": claim.id, "hash": claim_hash(claim), "newest": newest}))
+    earlier = rows[0]["releases_moved"] - len({r["as_of_release_id"] for r in rows}) if rows else 0
+    return with_changes(claim, [Step(r["as_of_release_id"], r["as_of"], stored_verdict(r)) for r in rows]), earlier
+
+
+def unstored_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
+    """Per claim, how many published releases of its sources it has no stored step as of (what backfill would do)."""
+    published, stored = _published(con), _stored(con, catalog.article_id)
+    return {c.id: sum(1 for rid, _ in _inputs(published, c) if rid not in stored.get((c.id, claim_hash(c)), set()))
+            for c in catalog.claims}
+
+
 def with_changes(claim: Claim, steps: list[Step]) -> list[Step]:
     """The steps in reading order within each release, each with what changed since that reading and mode's last."""
     previous: dict[tuple, Verdict] = {}

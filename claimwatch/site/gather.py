@@ -10,7 +10,9 @@ import duckdb
 
 from claimwatch.charts import claim_chart_png
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
-from claimwatch.claims.steps import Step, claim_hash, claim_steps, current_verdicts, published_inputs, unstored_vintages
+from claimwatch.claims.steps import Step, claim_changes, claim_hash, current_verdicts, published_inputs, unstored_counts
+
+HISTORY_ROWS = 36  # releases of changes a claim page lists; `claimwatch history` shows every step
 from claimwatch.claims.judge import Verdict, overall
 from claimwatch.sources import SOURCE_CLASSES
 from claimwatch.store.store import dict_rows as _dicts, release_files
@@ -28,6 +30,7 @@ class ClaimPage:
     data_through: str = ""
     unstored: int = 0  # vintages of its sources with no stored step (see `claimwatch backfill`)
     chart_key: str = ""  # what the chart was drawn from (see chart_key)
+    earlier_changes: int = 0  # releases with changes before the ones listed
 
     @property
     def modes(self) -> list[tuple[str, str, str, list[Verdict]]]:
@@ -87,6 +90,7 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
     """Every claim of the catalog with its current verdicts and its stored steps (read only: nothing is evaluated
     again; a claim with no stored step yet is judged now and its history waits for `claimwatch backfill`)."""
     verdicts, _ = current_verdicts(con, catalog)
+    unstored = unstored_counts(con, catalog) if history else {}
     pages = []
     for claim in catalog.claims:
         own = [v for v in verdicts if v.claim_id == claim.id]
@@ -94,10 +98,9 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
         files = release_files(con, vintages)
         through = max((f["data_through"] for f in files if f["data_through"]), default=None)
         chart, key = claim_chart(con, claim, previous_charts) if claim.indicator else (None, "")
-        pages.append(ClaimPage(
-            claim, own, claim_steps(con, catalog, claim) if history and claim.indicator else [], files, chart,
-            f"{through:%B %Y}" if through else "", len(unstored_vintages(con, catalog, claim)) if history else 0,
-            key))
+        steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)
+        pages.append(ClaimPage(claim, own, steps, files, chart, f"{through:%B %Y}" if through else "",
+                               unstored.get(claim.id, 0), key, earlier))
     return pages
 
 
