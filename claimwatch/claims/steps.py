@@ -244,8 +244,8 @@ def claim_changes(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim
 def unstored_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
     """Per claim, how many published releases of its sources it has no stored step as of (what backfill would do)."""
     published, stored = _published(con), _stored(con, catalog.article_id)
-    return {c.id: sum(1 for rid, _ in _inputs(published, c) if rid not in stored.get((c.id, claim_hash(c)), set()))
-            for c in catalog.claims}
+    done = {c.id: stored.get((c.id, claim_hash(c)), set()) for c in catalog.claims}
+    return {c.id: sum(1 for rid, _ in _inputs(published, c) if rid not in done[c.id]) for c in catalog.claims}
 
 
 def with_changes(claim: Claim, steps: list[Step]) -> list[Step]:
