@@ -12,13 +12,9 @@ from __future__ import annotations
 
 from claimwatch.sources import SOURCE_CLASSES
 from claimwatch.store import Store
+from claimwatch.store.migrate import columns
 
 YEARS_PER_COPY = 40
-
-
-def _columns(store: Store, table: str) -> list[str]:
-    return [r[0] for r in store.con.execute(
-        "select column_name from duckdb_columns() where table_name = ? order by column_index", [table]).fetchall()]
 
 
 def _shifted(column: str, period: str, years: str) -> str:
@@ -57,12 +53,12 @@ def add_copies(store: Store, scale: int) -> int:
                        r.fetched_at - to_days(m.k::integer) as fetched_at,
                        r.ingested_at - to_days(m.k::integer) as ingested_at
                 from releases as r join synthetic_map as m on r.release_id = m.old_id""")
-        raw = ", ".join("m.new_id as release_id" if c == "release_id" else f"f.{c}" for c in _columns(store, "raw_files"))
+        raw = ", ".join("m.new_id as release_id" if c == "release_id" else f"f.{c}" for c in columns(store.con, "raw_files"))
         con.execute(f"insert into raw_files by name select {raw} from raw_files as f"
                     " join synthetic_map as m on f.release_id = m.old_id")
         for cls in SOURCE_CLASSES:
             for spec in cls.tables:
-                select = ", ".join(_shifted(c, spec.period, years) for c in _columns(store, spec.name))
+                select = ", ".join(_shifted(c, spec.period, years) for c in columns(store.con, spec.name))
                 con.execute(f"insert into {spec.name} by name select {select} from {spec.name} as t"
                             " join synthetic_map as m on t.release_id = m.old_id")
         added = con.execute("select count(*) from synthetic_map").fetchone()[0]

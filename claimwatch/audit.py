@@ -12,12 +12,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from claimwatch.errors import ClaimwatchError
-from claimwatch.sources import SOURCE_CLASSES
+from claimwatch.sources import TABLES_BY_SOURCE
 from claimwatch.store import Store
 from claimwatch.store.validation_log import latest_outcome, record_validation
 from claimwatch.validation import ReleaseValidation, Validator
 
-TABLES_BY_SOURCE = {cls.name: cls.tables for cls in SOURCE_CLASSES}
 
 
 def run_docs_dir(docs_root: Path) -> Path:

@@ -64,12 +64,6 @@ def print_outcomes(outcomes: list, title: str = "Ingest") -> None:
     console.print(table)
 
 
-def print_evaluated(evaluated) -> None:
-    """How many claim steps the run stored, and which claims have only their current step so far."""
-    stored = sum(len({(s.release_id, s.verdict.claim_id) for s in steps}) for steps in evaluated.steps.values())
-    console.print(f"Claims: {stored} claim step(s) evaluated and stored", soft_wrap=True)
-
-
 def print_docs(path) -> None:
     if path and Path(path).is_file():
         console.print(f"Great Expectations Data Docs of this run: {path}", soft_wrap=True)
@@ -99,7 +93,7 @@ def ingest(
         docs = auditor.finish()
     outcomes = ingested.outcomes
     print_outcomes(outcomes)
-    print_evaluated(ingested.evaluated)
+    console.print(f"Claims: {ingested.evaluated.stored} claim step(s) evaluated and stored", soft_wrap=True)
     print_docs(docs)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(1)

@@ -218,8 +218,7 @@ def backfill(
             bar.update(task, completed=done, total=total, description=release_id)
 
         evaluated = pipeline.evaluate(store, load_catalogs(), progress, backfill=True, claims=claim_ids or None)
-    stored = sum(len({(s.release_id, s.verdict.claim_id) for s in steps}) for steps in evaluated.steps.values())
-    console.print(f"Backfilled {stored} claim step(s)")
+    console.print(f"Backfilled {evaluated.stored} claim step(s)")
 
 
 ALERT_STYLES = {"delivered": "green", "printed": "cyan", "pending": "yellow", "sending": "yellow", "unconfirmed": "red"}

@@ -44,6 +44,11 @@ class Evaluated:
     verdicts: dict[str, list[Verdict]] = field(default_factory=dict)
     live: dict[str, list[str]] = field(default_factory=dict)  # claims judged now without a stored step (read-only)
 
+    @property
+    def stored(self) -> int:
+        """How many (claim, release) steps were evaluated and stored."""
+        return sum(len({(s.release_id, s.verdict.claim_id) for s in steps}) for steps in self.steps.values())
+
 
 def _queries(claim: Claim) -> str:
     parts = [indicator_sql(r.indicator) for r in claim.readings if r.indicator]
@@ -122,12 +127,12 @@ def plan(con: duckdb.DuckDBPyConnection, catalog: Catalog, claims: Iterable[Clai
 def record_steps(con: duckdb.DuckDBPyConnection, article_id: str, claim: Claim, release_id: str, as_of: datetime,
                  verdicts: list[Verdict]) -> None:
     """Store one claim's verdicts as of one release (replacing any with the same key)."""
-    now = datetime.now(timezone.utc)
+    now, key = datetime.now(timezone.utc), claim_hash(claim)
     con.executemany(
         "insert or replace into claim_steps (article_id, claim_id, reading, mode, as_of_release_id, claim_hash, as_of,"
         " verdict, period, observed, claimed, margin, rule, supported, vintages, explanation, sentence, details,"
         " evaluated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(article_id, v.claim_id, v.reading or "", v.mode, release_id, claim_hash(claim), as_of, v.verdict, v.period,
+        [(article_id, v.claim_id, v.reading or "", v.mode, release_id, key, as_of, v.verdict, v.period,
           v.observed, v.claimed, v.margin, v.rule, v.supported, list(v.vintages), v.explanation, v.sentence,
           json.dumps(v.details), now) for v in verdicts])
 
@@ -244,8 +249,12 @@ def claim_changes(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim
 def unstored_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
     """Per claim, how many published releases of its sources it has no stored step as of (what backfill would do)."""
     published, stored = _published(con), _stored(con, catalog.article_id)
-    done = {c.id: stored.get((c.id, claim_hash(c)), set()) for c in catalog.claims}
-    return {c.id: sum(1 for rid, _ in _inputs(published, c) if rid not in done[c.id]) for c in catalog.claims}
+    return {c.id: len(_unstored(published, stored, c)) for c in catalog.claims}
+
+
+def _unstored(published: dict, stored: dict, claim: Claim) -> list[str]:
+    done = stored.get((claim.id, claim_hash(claim)), set())
+    return [rid for rid, _ in _inputs(published, claim) if rid not in done]
 
 
 def with_changes(claim: Claim, steps: list[Step]) -> list[Step]:
@@ -262,12 +271,12 @@ def with_changes(claim: Claim, steps: list[Step]) -> list[Step]:
     return found
 
 
-def published_inputs(con: duckdb.DuckDBPyConnection, claim: Claim) -> list[tuple[str, datetime]]:
-    """The published releases of the claim's sources, oldest first: (release id, ingested_at)."""
-    return _inputs(_published(con), claim)
+def published_inputs(con: duckdb.DuckDBPyConnection, claims: Iterable[Claim]) -> dict[str, list[str]]:
+    """Per claim, the published releases of its sources, oldest first (one query for all of them)."""
+    published = _published(con)
+    return {claim.id: [rid for rid, _ in _inputs(published, claim)] for claim in claims}
 
 
 def unstored_vintages(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim) -> list[str]:
     """The published releases of the claim's sources it has no stored step as of (what `backfill` would evaluate)."""
-    done = _stored(con, catalog.article_id).get((claim.id, claim_hash(claim)), set())
-    return [rid for rid, _ in _inputs(_published(con), claim) if rid not in done]
+    return _unstored(_published(con), _stored(con, catalog.article_id), claim)

@@ -67,22 +67,19 @@ class SourcePage:
     releases: list[dict]
 
 
-def chart_key(con: duckdb.DuckDBPyConnection, claim: Claim) -> str:
+def chart_key(claim: Claim, releases: list[str], code: bytes) -> str:
     """What a claim's chart depends on: its catalog entry and SQL, the published releases of its sources, the
     chart code. A chart with the same key as in the previous build is that build's file."""
-    releases = ",".join(rid for rid, _ in published_inputs(con, claim))
-    code = (Path(__file__).parents[1] / "charts.py").read_bytes()
-    return hashlib.sha256(f"{claim_hash(claim)}|{releases}|".encode() + code).hexdigest()
+    return hashlib.sha256(f"{claim_hash(claim)}|{','.join(releases)}|".encode() + code).hexdigest()
 
 
-def claim_chart(con: duckdb.DuckDBPyConnection, claim: Claim, previous: Path | None) -> tuple[bytes | None, str]:
-    """The claim's chart (PNG) and its key: the previous build's when the key is unchanged, else drawn now."""
-    key = chart_key(con, claim)
+def claim_chart(con: duckdb.DuckDBPyConnection, claim: Claim, key: str, previous: Path | None) -> bytes | None:
+    """The claim's chart (PNG): the previous build's when its key is unchanged, else drawn now."""
     if previous is not None:
         png, stored = previous / f"{claim.id}.png", previous / f"{claim.id}.key"
         if png.is_file() and stored.is_file() and stored.read_text() == key:
-            return png.read_bytes(), key
-    return claim_chart_png(con, claim), key
+            return png.read_bytes()
+    return claim_chart_png(con, claim)
 
 
 def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True,
@@ -91,13 +88,15 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
     again; a claim with no stored step yet is judged now and its history waits for `claimwatch backfill`)."""
     verdicts, _ = current_verdicts(con, catalog)
     unstored = unstored_counts(con, catalog) if history else {}
+    inputs, code = published_inputs(con, catalog.claims), (Path(__file__).parents[1] / "charts.py").read_bytes()
     pages = []
     for claim in catalog.claims:
         own = [v for v in verdicts if v.claim_id == claim.id]
         vintages = {r for v in own for r in v.vintages}
         files = release_files(con, vintages)
         through = max((f["data_through"] for f in files if f["data_through"]), default=None)
-        chart, key = claim_chart(con, claim, previous_charts) if claim.indicator else (None, "")
+        key = chart_key(claim, inputs[claim.id], code) if claim.indicator else ""
+        chart = claim_chart(con, claim, key, previous_charts) if claim.indicator else None
         steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)
         pages.append(ClaimPage(claim, own, steps, files, chart, f"{through:%B %Y}" if through else "",
                                unstored.get(claim.id, 0), key, earlier))

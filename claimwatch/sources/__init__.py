@@ -24,6 +24,9 @@ SOURCE_CLASSES: tuple[type[Source], ...] = (
 )
 
 
+TABLES_BY_SOURCE: dict[str, tuple[TableSpec, ...]] = {cls.name: cls.tables for cls in SOURCE_CLASSES}
+
+
 def all_tables() -> list[TableSpec]:
     """Every normalised table of every source."""
     return [table for cls in SOURCE_CLASSES for table in cls.tables]

@@ -18,7 +18,7 @@ from claimwatch.store.views import latest_select
 SUMMARY = """select new_release_id as release_id, '{table}' as table_name,
     count(*) filter (where change = 'revised') as revised, count(*) filter (where change = 'added') as added,
     count(*) filter (where change = 'removed') as removed, count(distinct {period}) as periods
-from {table}_revisions {where} group by new_release_id"""
+from {table}_revisions group by new_release_id"""
 
 
 def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -37,16 +37,20 @@ def ensure(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     if kind == "view":
         con.execute(f"drop view {name}")
     con.execute(f"create table {name} as {latest_select(spec)}")
-    con.execute(f"delete from release_revisions where table_name = '{spec.name}'")
-    con.execute(f"insert into release_revisions {SUMMARY.format(table=spec.name, period=spec.period, where='')}")
+    _recount(con, spec)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     """Recompute `<table>_latest` and the table's revision counts from every published release."""
     con.execute(f"delete from {spec.name}_latest")
     con.execute(f"insert into {spec.name}_latest {latest_select(spec)}")
+    _recount(con, spec)
+
+
+def _recount(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Every release's revision counts of the table, from `<table>_revisions`."""
     con.execute(f"delete from release_revisions where table_name = '{spec.name}'")
-    con.execute(f"insert into release_revisions {SUMMARY.format(table=spec.name, period=spec.period, where='')}")
+    con.execute(f"insert into release_revisions {SUMMARY.format(table=spec.name, period=spec.period)}")
 
 
 def publish(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> None:

@@ -13,7 +13,7 @@ import duckdb
 
 from claimwatch.config import project_dir
 from claimwatch.errors import NoStoreError, StoreBusyError, StoreError
-from claimwatch.sources import all_tables
+from claimwatch.sources import TABLES_BY_SOURCE, all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
 from claimwatch.store.views import revisions_view
 
@@ -35,13 +35,6 @@ def release_files(con: duckdb.DuckDBPyConnection, release_ids) -> list[dict]:
            from raw_files as f join releases as r using (release_id)
            where list_contains(?, f.release_id) order by r.source, r.data_through, f.release_id, f.file_name""",
         [sorted(release_ids)]))
-
-
-def tables_of(source: str) -> set[str]:
-    """The normalised tables a source writes."""
-    from claimwatch.sources import SOURCE_CLASSES
-
-    return {t.name for cls in SOURCE_CLASSES if cls.name == source for t in cls.tables}
 
 
 def sql_dir() -> Path:
@@ -178,12 +171,12 @@ class Store:
         """Publish or quarantine a validated release, and bring `<table>_latest` up to date, in one transaction."""
         from claimwatch.store import latest
 
-        before = self.release(release_id)["status"]
+        release = self.release(release_id)
+        before = release["status"]
         self.con.execute("begin transaction")
         try:
             self.con.execute("update releases set status = ?, reason = ? where release_id = ?", [status, reason, release_id])
-            source = self.release(release_id)["source"]
-            for spec in (s for s in all_tables() if s.name in tables_of(source)):
+            for spec in TABLES_BY_SOURCE[release["source"]]:
                 if status == "published" and before != "published":
                     latest.publish(self.con, spec, release_id)
                 elif before == "published" and status != "published":
