@@ -48,6 +48,10 @@ def failure_line(exc: BaseException) -> str | None:
     if isinstance(exc, OSError):
         where = exc.filename or OPTIONS["db"] or "?"  # GX writing Data Docs beside the store names no file
         return store_problem(Path(where), exc) or f"{where}: {exc.strerror or exc}"
+    if isinstance(exc, duckdb.OutOfMemoryException) or "Out of Memory Error" in str(exc):
+        limit = config.duckdb_memory_limit()
+        return (f"{OPTIONS['db'] or 'the store'}: DuckDB needed more than its memory limit of {limit} for this "
+                "release; nothing of it was kept. Raise CLAIMWATCH_DUCKDB_MEMORY_LIMIT (e.g. 1GB) and run again")
     if isinstance(exc, duckdb.Error):
         found = QUOTED_PATH.search(str(exc))
         if found:

@@ -13,6 +13,15 @@ def db_path(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get("CLAIMWATCH_DB") or DEFAULT_DB)
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's buffer memory for a writing connection: $CLAIMWATCH_DUCKDB_MEMORY_LIMIT (default 64MB).
+
+    The recorded store is about 90 MB in memory and 5 MB on disk; DuckDB keeps what it read as a cache up to
+    this limit and spills larger work to `<db>.tmp` beside the store. 64MB keeps an ingest's peak under 400 MB
+    (benchmarks/pipeline.py); a newsroom with much larger sources can raise it (e.g. 1GB)."""
+    return os.environ.get("CLAIMWATCH_DUCKDB_MEMORY_LIMIT") or "64MB"
+
+
 def mirror_url(explicit: str | None = None) -> str | None:
     """A base URL serving every agency's paths (a local mirror or test server), from $CLAIMWATCH_MIRROR."""
     return explicit or os.environ.get("CLAIMWATCH_MIRROR") or None

@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claimwatch.alerts.collect import Collected, collect_alerts
 from claimwatch.alerts.deliver import Delivery, Printer, deliver as deliver_outbox
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.settings import SlackSettings
@@ -24,11 +23,13 @@ from claimwatch.claims.catalog import Catalog, load_catalogs
 from claimwatch.claims.steps import Evaluated, Progress, evaluate as evaluate_steps
 from claimwatch.http import HttpClient
 from claimwatch.ingest import Outcome, audit_outcome, stage_candidate, stage_live, stage_recorded, stored_outcome
+from claimwatch.memory import release_free_memory
 from claimwatch.sources import Source
 from claimwatch.sources.base import Candidate
 from claimwatch.store import Store
 
-if TYPE_CHECKING:  # the audit step loads Great Expectations and pandas: only commands that audit import it
+if TYPE_CHECKING:  # the audit step loads Great Expectations and pandas, collect matplotlib (charts): loaded on use
+    from claimwatch.alerts.collect import Collected
     from claimwatch.audit import Auditor
 
 
@@ -60,6 +61,7 @@ def audit_staged(store: Store, sources: Iterable[Source], outcomes: list[Outcome
         for release_id in store.staged(source.name):
             outcome = staged.get(release_id) or stored_outcome(store, release_id, "left staged by an earlier run")
             audited[release_id] = audit_outcome(auditor, outcome)
+            release_free_memory()  # the frames and GX results of this release: memory.py says why
     result = [audited.pop(o.release_id) if o.status == "staged" else o for o in outcomes]
     return result + list(audited.values())
 
@@ -83,6 +85,8 @@ def evaluate(store: Store, catalogs: Iterable[Catalog], progress: Progress | Non
 def collect(store: Store, catalogs: Iterable[Catalog], evaluated: Evaluated, outcomes: Iterable[Outcome] = (), *,
             check_schedule: bool = False, charts: bool = True, today: date | None = None) -> Collected:
     """Write the alerts the evaluated verdicts and the run's outcomes call for to the outbox."""
+    from claimwatch.alerts.collect import collect_alerts
+
     return collect_alerts(store.con, catalogs, outcomes, verdicts=evaluated.verdicts, check_schedule=check_schedule,
                           charts=charts, today=today)
 

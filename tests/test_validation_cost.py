@@ -176,3 +176,35 @@ def test_configurations_built_once_per_run_change_no_result(validator, store):
         found[memoize] = comparable(validator.validate(store.con, CBP.tables, params["apr"], full=True))
     validator.memoize = True
     assert found[True] == found[False] and any(not f[6] for f in found[True])
+
+
+def test_a_frame_validated_in_parts_finds_what_the_whole_frame_finds(store):
+    """April's whole `rows` frame (about 33,000 rows) in parts of 4,000: the same findings, counts and samples
+    (in the whole frame's order) as in one piece, with a repeated key and negative counts planted in several parts."""
+    apr = ids(store.con)["fy21-fy24-apr"]
+    store.con.execute(f"update {TABLE} set encounter_count = -1 where release_id = ? and rowid % 997 = 5", [apr])
+    store.con.execute(f"insert into {TABLE} select * from {TABLE} where release_id = ? and rowid % 4001 = 7", [apr])
+    found, checked = {}, {}
+    for part_rows in (None, 4_000):
+        validation = Validator(docs_dir=None, part_rows=part_rows).validate(store.con, CBP.tables, apr, full=True)
+        found[part_rows], checked[part_rows] = comparable(validation), validation.rows_frames[TABLE]["checked"]
+    assert found[4_000] == found[None] and checked[4_000] == checked[None] > 30_000
+    failed = {f[2]: f[8] for f in found[None] if not f[6]}  # expectation -> unexpected count
+    assert failed["expect_compound_columns_to_be_unique"] >= 2 * 8 and failed["expect_column_values_to_be_between"] >= 30
+
+
+def test_parts_split_rows_by_the_columns_every_unique_key_shares(store):
+    """A repeated key meets itself in one part, whatever the number of parts."""
+    from claimwatch.validation.frames import rows_parts
+
+    apr = ids(store.con)["fy21-fy24-apr"]
+    store.con.execute(f"insert into {TABLE} select * from {TABLE} where release_id = ? and rowid % 4001 = 7", [apr])
+    suite = load_suites()[TABLE]
+    unique = tuple(tuple(e["kwargs"]["column_list"]) for e in suite.by_frame[ROWS]
+                   if e["type"] == "expect_compound_columns_to_be_unique")
+    parts = list(rows_parts(store.con, CBP.tables[0], apr, None, unique, max_rows=4_000))
+    assert len(parts) > 8 and {count for _, count, _ in parts} == {len(parts)}
+    key = list(unique[0])
+    repeated_in = [df for _, _, df in parts if df.duplicated(subset=key).any()]
+    assert sum(df.duplicated(subset=key).sum() for df in repeated_in) >= 8
+    assert sorted(i for _, _, df in parts for i in df.index) == list(range(sum(len(df) for _, _, df in parts)))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from claimwatch.config import project_dir
+from claimwatch.config import duckdb_memory_limit, project_dir
 from claimwatch.errors import NoStoreError, StoreBusyError, StoreError
 from claimwatch.sources import TABLES_BY_SOURCE, all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
@@ -269,7 +269,7 @@ def open_store(path: str | Path, tables: Iterable[TableSpec] | None = None, *, r
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(store_problem(path, exc) or f"{path}: {exc.strerror}; choose another location with --db") from exc
-    store = Store(_connect(path, read_only=False), path)
+    store = Store(_connect(path, read_only=False, config={"memory_limit": duckdb_memory_limit()}), path)
     try:
         store.create_schema(all_tables() if tables is None else tables)
     except (duckdb.Error, OSError) as exc:

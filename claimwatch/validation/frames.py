@@ -5,10 +5,13 @@ an audit query, `sql/audits/<table>__<frame>.sql` if the table has its own, else
 `sql/audits/<frame>.sql`, formatted with the table's name, period column, key columns and main value, and run
 with the release id as the `$release_id` parameter. A `rows` frame can be reduced against a baseline release
 (see baseline.py): only the rows not in the baseline as they are, the rows of duplicated keys and the first row.
+A large `rows` frame is handed over in parts of at most about `max_rows` rows (rows_parts), so that the memory
+a validation takes is bounded by the part, not by the release.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -106,6 +109,19 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, ...]
     return tuple(d[0] for d in con.execute(f"select * exclude (release_id) from {table} limit 0").description)
 
 
+def _typed(cursor: duckdb.DuckDBPyConnection, index: str | None = None) -> pd.DataFrame:
+    """A query's result as a frame with dtypes fixed by the DuckDB column types (`index`: a column to index by)."""
+    types = {d[0]: str(d[1]) for d in cursor.description}
+    df = cursor.df()
+    for column, duck_type in types.items():
+        dtype = _DTYPES.get(duck_type.split("(")[0])
+        if dtype is None:
+            dtype = "Float64" if duck_type.startswith("DECIMAL") else "str"
+        if column != index:
+            df[column] = df[column].astype(dtype)
+    return df.set_index(index).rename_axis(None) if index else df
+
+
 def build_frame(
     con: duckdb.DuckDBPyConnection, spec: TableSpec, frame: str, release_id: str,
     baseline: str | None = None, unique: tuple[tuple[str, ...], ...] = (),
@@ -114,14 +130,40 @@ def build_frame(
     a `baseline` release holds only the rows a row-level verdict can turn on (see reduced_rows_sql)."""
     if frame == ROWS and baseline:
         sql = reduced_rows_sql(spec, table_columns(con, spec.name), unique)
-        cursor = con.execute(sql, {"release_id": release_id, "baseline": baseline})
+        return _typed(con.execute(sql, {"release_id": release_id, "baseline": baseline}))
+    return _typed(con.execute(frame_sql(spec, frame), {"release_id": release_id}))
+
+
+def _partition_columns(unique: tuple[tuple[str, ...], ...]) -> list[str] | None:
+    """The columns every unique key shares (rows equal on a key are equal on them); None when there are none."""
+    if not unique:
+        return []
+    shared = [c for c in unique[0] if all(c in key for key in unique[1:])]
+    return shared or None
+
+
+def rows_parts(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str, baseline: str | None = None,
+    unique: tuple[tuple[str, ...], ...] = (), max_rows: int | None = None,
+) -> Iterator[tuple[int, int, pd.DataFrame]]:
+    """The `rows` frame (reduced when `baseline`) as (part, parts, frame), each part at most about `max_rows`
+    rows. Parts split the rows by a hash of the columns every unique key shares, so the rows of a repeated key
+    meet in one part; a frame is indexed by its rows' positions in the whole frame, so a part's unexpected rows
+    sort into the whole frame's order. With no `max_rows`, or keys sharing no column, the frame is one part."""
+    if baseline:
+        sql = reduced_rows_sql(spec, table_columns(con, spec.name), unique)
+        params = {"release_id": release_id, "baseline": baseline}
     else:
-        cursor = con.execute(frame_sql(spec, frame), {"release_id": release_id})
-    types = {d[0]: str(d[1]) for d in cursor.description}
-    df = cursor.df()
-    for column, duck_type in types.items():
-        dtype = _DTYPES.get(duck_type.split("(")[0])
-        if dtype is None:
-            dtype = "Float64" if duck_type.startswith("DECIMAL") else "str"
-        df[column] = df[column].astype(dtype)
-    return df
+        sql, params = frame_sql(spec, ROWS), {"release_id": release_id}
+    con.execute(f"create or replace temp table frame_rows_ as select * from ({sql})", params)
+    try:
+        count = con.execute("select count(*) from frame_rows_").fetchone()[0]
+        split = _partition_columns(unique)
+        parts = -(-count // max_rows) if max_rows and count > max_rows and split is not None else 1
+        by = f"hash({', '.join(split)})" if split else "rowid"
+        for part in range(parts):
+            where = f"where {by} % {parts} = {part}" if parts > 1 else ""
+            cursor = con.execute(f"select rowid as row_, * from frame_rows_ {where} order by rowid")
+            yield part, parts, _typed(cursor, index="row_")
+    finally:
+        con.execute("drop table if exists frame_rows_")

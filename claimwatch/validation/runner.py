@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -15,13 +16,29 @@ import duckdb
 import pandas as pd
 
 from claimwatch.sources.base import TableSpec
-from claimwatch.validation.baseline import find_baseline, unique_keys
-from claimwatch.validation.frames import ROWS, build_frame
+from claimwatch.validation.baseline import find_baseline, reducible, unique_keys
+from claimwatch.validation.frames import ROWS, build_frame, rows_parts
 from claimwatch.validation.memo import install as install_memo
 from claimwatch.validation.memo import memoized
 from claimwatch.validation.suites import SEVERITIES, SuiteFile, load_suites
 
 SAMPLE_SIZE = 5
+PART_ROWS = 50_000  # a `rows` frame larger than this is validated in parts (frames.rows_parts): bounded memory
+
+
+def import_gx():
+    """Great Expectations, imported without SQLAlchemy unless something already loaded it: claimwatch validates
+    pandas frames only, and GX treats SQLAlchemy as optional (its compatibility module stubs it when the import
+    fails). That saves about 18 MB and 0.3 s; Prefect still imports SQLAlchemy for itself afterwards."""
+    if "great_expectations" not in sys.modules and "sqlalchemy" not in sys.modules:
+        sys.modules["sqlalchemy"] = None  # type: ignore[assignment]  # makes `import sqlalchemy` raise ImportError
+        try:
+            import great_expectations  # noqa: F401
+        finally:
+            del sys.modules["sqlalchemy"]
+    import great_expectations as gx
+
+    return gx
 
 
 @dataclass(frozen=True)
@@ -86,8 +103,9 @@ class Validator:
     """A Great Expectations context for one run: validates releases and builds Data Docs into `docs_dir`;
     `full_frames` turns off the reduction of `rows` frames against a baseline release."""
 
-    def __init__(self, docs_dir: Path | None = None, suites: dict[str, SuiteFile] | None = None, full_frames: bool = False):
-        import great_expectations as gx
+    def __init__(self, docs_dir: Path | None = None, suites: dict[str, SuiteFile] | None = None, full_frames: bool = False,
+                 part_rows: int | None = PART_ROWS):
+        gx = import_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self._gx = gx
@@ -99,6 +117,7 @@ class Validator:
         self._definitions: dict[str, Any] = {}
         self.validated = 0
         self.full_frames = full_frames
+        self.part_rows = part_rows  # None: every `rows` frame in one piece
         self.memoize = True  # GX builds each expectation's configuration once per run (memo.py)
         install_memo()
         if self.docs_dir:
@@ -140,18 +159,30 @@ class Validator:
                 raise FileNotFoundError(f"no expectation suite for table {spec.name}: expected expectations/{spec.name}.json")
             baseline = None if (self.full_frames if full is None else full) else find_baseline(con, release_id, suite)
             for frame, expectations in suite.by_frame.items():
-                if frame == ROWS:
-                    df = build_frame(con, spec, frame, release_id, baseline, unique_keys(suite))
-                    rows_frames[spec.name] = {"suite": suite.digest, "baseline": baseline, "checked": len(df)}
-                else:
+                definition = self._definition(spec.name, frame, expectations)
+                if frame != ROWS:
                     df = build_frame(con, spec, frame, release_id)
-                with memoized() if self.memoize else nullcontext():
-                    result = self._definition(spec.name, frame, expectations).run(
-                        batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY"
-                    )
-                findings.extend(_finding(spec.name, frame, r, _evidence(spec, frame, df, r)) for r in result.results)
+                    result = self._run(definition, df, run_id)
+                    findings.extend(_finding(spec.name, frame, r, _evidence(spec, frame, df, r)) for r in result.results)
+                    continue
+                checked, parts = 0, []
+                part_rows = self.part_rows if reducible(suite) else None
+                for part, count, df in rows_parts(con, spec, release_id, baseline, unique_keys(suite), part_rows):
+                    part_id = run_id if count == 1 else RunIdentifier(
+                        run_name=f"{run_id.run_name}_part{part + 1}of{count}", run_time=validated_at)
+                    result = self._run(definition, df, part_id)
+                    parts.append([(r, _evidence_rows(spec, frame, df, r)) for r in result.results])
+                    checked += len(df)
+                    del df, result
+                findings.extend(_merged(spec.name, frame, results) for results in zip(*parts))
+                rows_frames[spec.name] = {"suite": suite.digest, "baseline": baseline, "checked": checked}
         self.validated += 1
         return ReleaseValidation(release_id, findings, time.perf_counter() - started, validated_at, rows_frames)
+
+    def _run(self, definition, df: pd.DataFrame, run_id):
+        """One GX run of a validation definition on one frame."""
+        with memoized() if self.memoize else nullcontext():
+            return definition.run(batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY")
 
     def build_docs(self) -> Path | None:
         """Render every validation of this run as GX Data Docs; the index page, or None if nothing ran."""
@@ -170,9 +201,10 @@ def _label(value: Any) -> str:
     return "null" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
 
 
-def _evidence(spec: TableSpec, frame: str, df: pd.DataFrame, r) -> list[str] | None:
-    """What a failed expectation found, row by row: the value, then the key and period (rows) or the columns
-    named in its `meta.evidence` (audit frames), e.g. 'encounter_count -1 at state TX, ..., month 2025-09'."""
+def _evidence_rows(spec: TableSpec, frame: str, df: pd.DataFrame, r) -> list[tuple[Any, str]] | None:
+    """What a failed expectation found, row by row, as (row index, line): the value, then the key and period
+    (rows) or the columns named in its `meta.evidence` (audit frames), e.g. 'encounter_count -1 at state TX,
+    ..., month 2025-09'."""
     config, result = r.expectation_config, r.result or {}
     indexes = result.get("partial_unexpected_index_list")
     where = list(spec.keys) + [spec.period] if frame == ROWS else list((config.meta or {}).get("evidence") or [])
@@ -184,8 +216,33 @@ def _evidence(spec: TableSpec, frame: str, df: pd.DataFrame, r) -> list[str] | N
         row = df.loc[index]
         found = ", ".join(f"{c} {_label(row[c])}" for c in checked if c in df.columns)
         context = ", ".join(f"{c} {_label(row[c])}" for c in where if c in df.columns and c not in checked)
-        lines.append(f"{found} at {context}" if frame == ROWS else f"{found} ({context})")
+        lines.append((index, f"{found} at {context}" if frame == ROWS else f"{found} ({context})"))
     return lines
+
+
+def _evidence(spec: TableSpec, frame: str, df: pd.DataFrame, r) -> list[str] | None:
+    """The lines of _evidence_rows."""
+    rows = _evidence_rows(spec, frame, df, r)
+    return None if rows is None else [line for _, line in rows]
+
+
+def _merged(suite: str, frame: str, results: tuple) -> Finding:
+    """One expectation's finding over the parts of a frame, as on the whole frame: it fails if a part fails,
+    counts add up, and the sample is the first unexpected rows in the whole frame's order."""
+    if len(results) == 1:
+        r, rows = results[0]
+        return _finding(suite, frame, r, None if rows is None else [line for _, line in rows])
+    first = _finding(suite, frame, results[0][0])
+    findings = [_finding(suite, frame, r) for r, _ in results]
+    failed = [f for f in findings if not f.success]
+    counts = [f.unexpected_count for f in findings if f.unexpected_count is not None]
+    evidence = sorted(row for _, rows in results for row in rows or [])
+    sample = [line for _, line in evidence][:SAMPLE_SIZE] or [v for f in failed for v in f.unexpected_sample][:SAMPLE_SIZE]
+    return Finding(
+        suite=suite, frame=frame, expectation=first.expectation, column=first.column, kwargs=first.kwargs,
+        severity=first.severity, success=not failed, observed_value=(failed or findings)[0].observed_value,
+        unexpected_count=sum(counts) if counts else None, unexpected_sample=sample, notes=first.notes,
+    )
 
 
 def _finding(suite: str, frame: str, r, evidence: list[str] | None = None) -> Finding:
