@@ -50,8 +50,9 @@ def failure_line(exc: BaseException) -> str | None:
         return store_problem(Path(where), exc) or f"{where}: {exc.strerror or exc}"
     if isinstance(exc, duckdb.OutOfMemoryException) or "Out of Memory Error" in str(exc):
         limit = config.duckdb_memory_limit()
-        return (f"{OPTIONS['db'] or 'the store'}: DuckDB needed more than its memory limit of {limit} for this "
-                "release; nothing of it was kept. Raise CLAIMWATCH_DUCKDB_MEMORY_LIMIT (e.g. 1GB) and run again")
+        return (f"{OPTIONS['db'] or 'the store'}: DuckDB needed more than its memory limit of {limit}; the release "
+                "in progress was not published (one left staged is audited on the next run). Raise "
+                "CLAIMWATCH_DUCKDB_MEMORY_LIMIT (e.g. 1GB) and run again")
     if isinstance(exc, duckdb.Error):
         found = QUOTED_PATH.search(str(exc))
         if found:
