@@ -241,7 +241,7 @@ def pick_releases(store, release: str | None, all_releases: bool) -> list[str]:
     return ids
 
 
-from claimwatch import cli_claims  # noqa: E402, F401 - registers check, history, alerts, replay
+from claimwatch import cli_check, cli_claims  # noqa: E402, F401 - registers check, history, alerts, replay, …
 
 
 # Commands that parse or validate releases (pandas for workbooks, Great Expectations); the others never need pandas.
