@@ -27,8 +27,24 @@ app = typer.Typer(help="Keep a published article honest against the official sta
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # messages name paths: never wrap them
 
+
+
+def known_values(option: str, valid: list[str] | tuple[str, ...]):
+    """A typer callback refusing any value not in `valid`, before the command runs: the valid ones named, exit 2."""
+    def check(values):
+        given = values if isinstance(values, (list, tuple)) else [] if values is None else [values]
+        unknown = [v for v in given if v not in valid]
+        if unknown:
+            raise typer.BadParameter(f"unknown {option} {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
+        return values
+    return check
+
+
+SOURCE_NAMES = tuple(cls.name for cls in SOURCE_CLASSES)
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default $CLAIMWATCH_DB or data/claimwatch.duckdb).")]
-SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source (repeatable).")]
+SourceOption = Annotated[Optional[list[str]], typer.Option(
+    "--source", "-s", help=f"Only this source (repeatable): {', '.join(SOURCE_NAMES)}.",
+    callback=known_values("source", SOURCE_NAMES))]
 
 
 @app.callback()

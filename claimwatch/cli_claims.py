@@ -12,7 +12,7 @@ from rich.table import Table
 from claimwatch import config
 from claimwatch.cli_check import find_claim
 from claimwatch.cli_guard import reading_store, writing_store
-from claimwatch.cli import DbOption, SourceOption, app, console, pick_sources, print_outcomes
+from claimwatch.cli import DbOption, SourceOption, app, console, known_values, pick_sources, print_outcomes
 from claimwatch.errors import ClaimwatchError
 from claimwatch.store import open_store
 
@@ -79,7 +79,7 @@ def backfill(
     console.print(f"Backfilled {evaluated.stored} claim step(s)")
 
 
-ALERT_STYLES = {"delivered": "green", "printed": "cyan", "pending": "yellow", "sending": "yellow", "unconfirmed": "red"}
+ALERT_STYLES = {"pending": "yellow", "sending": "yellow", "delivered": "green", "printed": "cyan", "unconfirmed": "red"}
 
 
 def print_deliveries(deliveries) -> None:
@@ -91,7 +91,8 @@ def print_deliveries(deliveries) -> None:
 @app.command()
 def alerts(
     db: DbOption = None,
-    status: Annotated[Optional[str], typer.Option(help="Only alerts with this status (pending, sending, delivered, printed, unconfirmed).")] = None,
+    status: Annotated[Optional[str], typer.Option(help=f"Only alerts with this status ({', '.join(ALERT_STYLES)}).",
+                                                  callback=known_values("status", tuple(ALERT_STYLES)))] = None,
     limit: Annotated[int, typer.Option(help="How many of the newest alerts to list.")] = 50,
     show: Annotated[Optional[int], typer.Option(help="Print one alert in full.")] = None,
     send: Annotated[bool, typer.Option("--send", help="Deliver every pending alert now.")] = False,
