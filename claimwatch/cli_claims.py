@@ -12,7 +12,8 @@ from rich.table import Table
 from claimwatch import config
 from claimwatch.cli_check import find_claim
 from claimwatch.cli_guard import reading_store, writing_store
-from claimwatch.cli import DbOption, SourceOption, app, console, known_values, pick_sources, print_outcomes
+from claimwatch.cli import (DbOption, SourceOption, app, console, known_values, pick_sources, print_outcomes,
+                            progress_bar)
 from claimwatch.errors import ClaimwatchError
 from claimwatch.store import open_store
 
@@ -61,20 +62,12 @@ def backfill(
     db: DbOption = None,
 ) -> None:
     """Evaluate claims as of every stored vintage they have no step for (a claim just added or edited) and store them."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from claimwatch import pipeline
     from claimwatch.claims.catalog import load_catalogs
 
     for claim_id in claim_ids or ():
         find_claim(claim_id)
-    with writing_store(db) as store, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                              TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("backfill", total=None)
-
-        def progress(done: int, total: int, release_id: str) -> None:
-            bar.update(task, completed=done, total=total, description=release_id)
-
+    with writing_store(db) as store, progress_bar("backfill") as progress:
         evaluated = pipeline.evaluate(store, load_catalogs(), progress, backfill=True, claims=claim_ids or None)
     console.print(f"Backfilled {evaluated.stored} claim step(s)")
 
@@ -144,7 +137,8 @@ def replay(
     from claimwatch.claims.catalog import load_catalogs
 
     with writing_store(db, create=True) as store:
-        steps = pipeline.replay(store, releases, pick_sources(source), load_catalogs())
+        with progress_bar("replay") as progress:
+            steps = pipeline.replay(store, releases, pick_sources(source), load_catalogs(), progress=progress)
         ids = [i for s in steps for i in s.alert_ids]
         settings = settings_from_env() if send else SlackSettings()
         deliveries = pipeline.deliver(store, settings, lambda line: console.print(escape(line), soft_wrap=True), ids)
@@ -162,6 +156,6 @@ def site(
     from claimwatch.site.build import build_site, site_dir
 
     folder = site_dir(out, config.db_path(db))
-    with reading_store(db) as store:
+    with reading_store(db) as store, progress_bar(f"build the status site in {folder}"):
         index = build_site(store.con, load_catalogs(), folder, store.path.name)
     console.print(f"Status site: {index.resolve()}", soft_wrap=True)
