@@ -132,7 +132,7 @@ def check(
     catalogs = [c for c in load_catalogs() if article in (None, c.article_id)]
     if not catalogs:
         known = ", ".join(c.article_id for c in load_catalogs())
-        raise typer.BadParameter(f"no catalog claims/{article}.yaml; known: {known}", param_hint="--article")
+        raise typer.BadParameter(f"unknown article {article!r} (no claims/{article}.yaml); valid: {known}", param_hint="--article")
     failing, unstored, codes = [], [], []
     with writing_store(db) if record else reading_store(db) as store:
         if record:
