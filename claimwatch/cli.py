@@ -76,6 +76,9 @@ def progress_bar(what: str):
     Transient, and drawn only on a terminal, so `--json`, `--csv` and tests that parse stdout never see it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if not err.is_terminal:  # a pipe or a log file: no bar, not even the blank line rich leaves behind
+        yield lambda done, total, description: None
+        return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task(what, total=None)
