@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import sys
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,13 +13,14 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from claimwatch import config
 from claimwatch.errors import ClaimwatchError
 from claimwatch.sources import SOURCE_CLASSES, all_sources
 from claimwatch.sources.base import period_text
 from claimwatch.cli_guard import reading_store, writing_store
+from claimwatch.cli_tables import print_table
 
 # Only what --help and the reading commands need is imported here; the ingest path (Great Expectations, pandas)
 # and Prefect are imported by the commands that use them.
@@ -27,8 +29,24 @@ app = typer.Typer(help="Keep a published article honest against the official sta
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # messages name paths: never wrap them
 
+
+
+def known_values(option: str, valid: list[str] | tuple[str, ...]):
+    """A typer callback refusing any value not in `valid`, before the command runs: the valid ones named, exit 2."""
+    def check(values):
+        given = values if isinstance(values, (list, tuple)) else [] if values is None else [values]
+        unknown = [v for v in given if v not in valid]
+        if unknown:
+            raise typer.BadParameter(f"unknown {option} {', '.join(map(repr, unknown))}; valid: {', '.join(valid)}")
+        return values
+    return check
+
+
+SOURCE_NAMES = tuple(cls.name for cls in SOURCE_CLASSES)
 DbOption = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file (default $CLAIMWATCH_DB or data/claimwatch.duckdb).")]
-SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source (repeatable).")]
+SourceOption = Annotated[Optional[list[str]], typer.Option(
+    "--source", "-s", help=f"Only this source (repeatable): {', '.join(SOURCE_NAMES)}.",
+    callback=known_values("source", SOURCE_NAMES))]
 
 
 @app.callback()
@@ -51,17 +69,33 @@ GRAINS = {cls.name: cls.grain for cls in SOURCE_CLASSES}
 STYLES = {"published": "green", "unchanged": "dim", "staged": "yellow", "rejected": "red", "failed": "red", "quarantined": "red"}
 
 
+@contextmanager
+def progress_bar(what: str):
+    """A rich.progress bar on stderr for a step that takes a while: yields `progress(done, total, what)`.
+
+    Transient, and drawn only on a terminal, so `--json`, `--csv` and tests that parse stdout never see it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not err.is_terminal:  # a pipe or a log file: no bar, not even the blank line rich leaves behind
+        yield lambda done, total, description: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def progress(done: int, total: int | None, description: str) -> None:
+            bar.update(task, completed=done, total=total, description=description)
+
+        yield progress
+
+
 def print_outcomes(outcomes: list, title: str = "Ingest") -> None:
-    table = Table(title=title)
-    for column in ("source", "release", "status", "data through", "rows", "detail"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for o in outcomes:
         status = f"[{STYLES[o.status]}]{o.status}[/]" + (f" ({o.warnings} warning(s))" if o.warnings else "")
-        table.add_row(
-            o.source, o.label, status, period_text(o.data_through, GRAINS.get(o.source, "month")),
-            f"{o.rows:,}" if o.rows is not None else "", o.detail,
-        )
-    console.print(table)
+        rows.append([o.source, o.label, status, period_text(o.data_through, GRAINS.get(o.source, "month")),
+                     f"{o.rows:,}" if o.rows is not None else "", Text(o.detail or "")])
+    print_table(console, ["source", "release", "status", "data through", "rows", "detail"], rows, title)
 
 
 def print_docs(path) -> None:
@@ -89,8 +123,10 @@ def ingest(
         for name in ignored:
             what = "not a release of that source" if "/" in name else "not a source claimwatch reads"
             err.print(f"[dim]{releases / name}: {what}; skipped[/]")
-        ingested = pipeline.ingest(store, sources, releases=releases, auditor=auditor)
-        docs = auditor.finish()
+        with progress_bar("ingest") as progress:
+            ingested = pipeline.ingest(store, sources, releases=releases, auditor=auditor, progress=progress)
+            progress(0, None, "write the Data Docs")
+            docs = auditor.finish()
     outcomes = ingested.outcomes
     print_outcomes(outcomes)
     console.print(f"Claims: {ingested.evaluated.stored} claim step(s) evaluated and stored", soft_wrap=True)
@@ -104,21 +140,20 @@ def releases(source: SourceOption = None, db: DbOption = None) -> None:
     """List the releases in the store: source, label, data-through, fetched at, sha256, rows, status."""
     with reading_store(db) as store:
         rows = [r for r in store.releases() if not source or r["source"] in source]
-    table = Table(title=f"Releases in {config.db_path(db)}")
-    for column in ("source", "release", "data through", "fetched at", "sha256", "rows", "validation", "status"):
-        table.add_column(column, overflow="fold")
+    table = []
     for r in rows:
         through = period_text(r["data_through"], r["grain"])
         status = r["status"] if not r["reason"] else f"{r['status']}: {r['reason']}"
         validation = r["validation"] or ""
         if r["errors"] or r["warnings"]:
             validation += f" ({r['errors']} error(s), {r['warnings']} warning(s))"
-        table.add_row(
+        table.append([
             r["source"], r["release_label"], through, f"{r['fetched_at']:%Y-%m-%d %H:%M}", r["sha256"][:12],
-            f"{r['row_count']:,}" if r["row_count"] is not None else "", validation,
-            f"[{STYLES.get(r['status'], 'default')}]{status}[/]",
-        )
-    console.print(table)
+            f"{r['row_count']:,}" if r["row_count"] is not None else "", Text(validation),
+            Text(status, style=STYLES.get(r["status"], "")),
+        ])
+    print_table(console, ["source", "release", "data through", "fetched at", "sha256", "rows", "validation", "status"],
+                table, f"Releases in {config.db_path(db)}")
 
 
 @app.command()
@@ -146,12 +181,9 @@ def sql(
         writer.writerow(names)
         writer.writerows(rows)
         return
-    table = Table()
-    for name in names:
-        table.add_column(name, overflow="fold")
-    for row in rows[:max_rows]:
-        table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v) for v in row))
-    console.print(table)
+    shown = [[Text("" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v))
+              for v in row] for row in rows[:max_rows]]
+    print_table(console, list(names), shown)
     if len(rows) > max_rows:
         console.print(f"[dim]{len(rows) - max_rows} more rows (use --max-rows or --csv)[/]")
 
@@ -207,12 +239,15 @@ def validate(
         release_ids = pick_releases(store, release, all_releases)
         auditor = Auditor(store)
         outcomes = []
-        for release_id in release_ids:
-            before = stored_outcome(store, release_id)
-            outcomes.append(audit_outcome(auditor, replace(before, detail=f"was {before.status}")))
-        docs = auditor.finish()
-        if outcomes:
-            pipeline.evaluate(store, load_catalogs())
+        with progress_bar("validate") as progress:
+            for done, release_id in enumerate(release_ids):
+                progress(done, len(release_ids), f"validate {release_id}")
+                before = stored_outcome(store, release_id)
+                outcomes.append(audit_outcome(auditor, replace(before, detail=f"was {before.status}")))
+            progress(0, None, "write the Data Docs")
+            docs = auditor.finish()
+            if outcomes:
+                pipeline.evaluate(store, load_catalogs(), lambda d, t, r: progress(d, t, f"evaluate claims as of {r}"))
     if not outcomes:
         console.print("Nothing to validate: no staged release (name one, or use --all).")
         return
@@ -241,7 +276,7 @@ def pick_releases(store, release: str | None, all_releases: bool) -> list[str]:
     return ids
 
 
-from claimwatch import cli_claims  # noqa: E402, F401 - registers check, history, alerts, replay
+from claimwatch import cli_check, cli_claims  # noqa: E402, F401 - registers check, history, alerts, replay, …
 
 
 # Commands that parse or validate releases (pandas for workbooks, Great Expectations); the others never need pandas.

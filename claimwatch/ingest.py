@@ -175,7 +175,13 @@ def recorded_candidates(releases_dir: Path, sources: Iterable[Source]) -> tuple[
     return candidates, failed
 
 
-def stage_recorded(store: Store, releases_dir: Path, sources: Iterable[Source]) -> list[Outcome]:
-    """Stage every recorded release of the given sources in release order (whatever order the folder lists)."""
+def stage_recorded(store: Store, releases_dir: Path, sources: Iterable[Source], progress=None) -> list[Outcome]:
+    """Stage every recorded release of the given sources in release order (whatever order the folder lists);
+    `progress(done, total, what)` hears of each before it is staged."""
     candidates, failed = recorded_candidates(releases_dir, sources)
-    return failed + [stage_candidate(store, source, candidate) for source, candidate in candidates]
+    staged = []
+    for done, (source, candidate) in enumerate(candidates):
+        if progress:
+            progress(done, len(candidates), f"stage {source.name} {candidate.label}")
+        staged.append(stage_candidate(store, source, candidate))
+    return failed + staged

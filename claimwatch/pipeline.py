@@ -35,10 +35,10 @@ if TYPE_CHECKING:  # the audit step loads Great Expectations and pandas, collect
 
 # -- stage -----------------------------------------------------------------------------------------------------------
 def stage(store: Store, sources: Iterable[Source], releases: Path | None = None,
-          http: HttpClient | None = None) -> list[Outcome]:
+          http: HttpClient | None = None, progress: Progress | None = None) -> list[Outcome]:
     """Write new releases as staged: every recorded one under `releases` in release order, else each source's newest."""
     sources = list(sources)
-    return stage_recorded(store, releases, sources) if releases is not None else stage_live(store, sources, http)
+    return stage_recorded(store, releases, sources, progress) if releases is not None else stage_live(store, sources, http)
 
 
 # -- audit, publish --------------------------------------------------------------------------------------------------
@@ -53,15 +53,18 @@ def publish(auditor: Auditor, release_id: str) -> Outcome:
     return stored_outcome(auditor.store, release_id, auditor.store.release(release_id)["reason"] or "")
 
 
-def audit_staged(store: Store, sources: Iterable[Source], outcomes: list[Outcome], auditor: Auditor) -> list[Outcome]:
+def audit_staged(store: Store, sources: Iterable[Source], outcomes: list[Outcome], auditor: Auditor,
+                 progress: Progress | None = None) -> list[Outcome]:
     """Audit and publish every staged release of these sources in the order written (also ones a run left staged)."""
     audited: dict[str, Outcome] = {}
     staged = {o.release_id: o for o in outcomes if o.status == "staged"}
-    for source in sources:
-        for release_id in store.staged(source.name):
-            outcome = staged.get(release_id) or stored_outcome(store, release_id, "left staged by an earlier run")
-            audited[release_id] = audit_outcome(auditor, outcome)
-            release_free_memory()  # the frames and GX results of this release: memory.py says why
+    todo = [release_id for source in sources for release_id in store.staged(source.name)]
+    for done, release_id in enumerate(todo):
+        if progress:
+            progress(done, len(todo), f"validate {release_id}")
+        outcome = staged.get(release_id) or stored_outcome(store, release_id, "left staged by an earlier run")
+        audited[release_id] = audit_outcome(auditor, outcome)
+        release_free_memory()  # the frames and GX results of this release: memory.py says why
     result = [audited.pop(o.release_id) if o.status == "staged" else o for o in outcomes]
     return result + list(audited.values())
 
@@ -121,8 +124,10 @@ def ingest(store: Store, sources: Iterable[Source], *, releases: Path | None = N
 
     sources = list(sources)
     auditor = auditor or Auditor(store)
-    outcomes = audit_staged(store, sources, stage(store, sources, releases, http), auditor)
-    return Ingested(outcomes, evaluate(store, load_catalogs() if catalogs is None else catalogs, progress))
+    outcomes = audit_staged(store, sources, stage(store, sources, releases, http, progress), auditor, progress)
+    evaluating = (lambda done, total, release_id: progress(done, total, f"evaluate claims as of {release_id}")) \
+        if progress else None
+    return Ingested(outcomes, evaluate(store, load_catalogs() if catalogs is None else catalogs, evaluating))
 
 
 def ingest_recorded(store: Store, releases: Path, sources: Iterable[Source], auditor: Auditor | None = None,
@@ -186,7 +191,7 @@ def replay_release(store: Store, source: Source, candidate: Candidate, catalogs:
 
 
 def replay(store: Store, releases: Path, sources: Iterable[Source], catalogs: Iterable[Catalog], *,
-           auditor: Auditor | None = None, charts: bool = True) -> list[ReplayStep]:
+           auditor: Auditor | None = None, charts: bool = True, progress: Progress | None = None) -> list[ReplayStep]:
     """Replay recorded releases one at a time in publication order, collecting alerts after each.
 
     The backtest of "what would the monitor have said each month". Alerts go to the outbox only (send them with
@@ -198,5 +203,9 @@ def replay(store: Store, releases: Path, sources: Iterable[Source], catalogs: It
     catalogs = list(catalogs)
     planned, failed = replay_plan(releases, sources)
     auditor = auditor or Auditor(store)
-    return [ReplayStep(o) for o in failed] + [
-        replay_release(store, source, candidate, catalogs, auditor, charts) for source, _, candidate in planned]
+    steps = [ReplayStep(o) for o in failed]
+    for done, (source, _, candidate) in enumerate(planned):
+        if progress:
+            progress(done, len(planned), f"replay {source.name} {candidate.label}")
+        steps.append(replay_release(store, source, candidate, catalogs, auditor, charts))
+    return steps

@@ -27,13 +27,29 @@ from claimwatch.validation import Validator  # noqa: E402
 _VALIDATORS: dict[str, Validator] = {}
 
 
+def release_words(release_id: str) -> str:
+    """A release id as a run log names it: 'cbp_encounters/fy23-fy26-nov@5b8fbc01' -> 'cbp_encounters fy23-fy26-nov'."""
+    source, _, label = release_id.partition("/")
+    return f"{source} {label.split('@')[0]}".strip()
+
+
+def run_name(verb: str, describe) -> callable:
+    """A task_run_name: the verb and what the run works on, from the task's parameters ("validate cbp_encounters
+    fy23-fy26-nov"), so run logs name the source and release, not only Prefect's ids."""
+    def name() -> str:
+        from prefect.runtime import task_run
+
+        return f"{verb} {describe(task_run.parameters)}"
+    return name
+
+
 def _validator(docs_dir: str) -> Validator:
     if docs_dir not in _VALIDATORS:
         _VALIDATORS[docs_dir] = Validator(docs_dir)
     return _VALIDATORS[docs_dir]
 
 
-@task(name="stage-source", cache_policy=NO_CACHE, timeout_seconds=1800, retries=2,
+@task(name="stage-source", task_run_name=run_name("stage", lambda p: p["source_name"]), cache_policy=NO_CACHE, timeout_seconds=1800, retries=2,
       retry_delay_seconds=exponential_backoff(backoff_factor=30), retry_jitter_factor=0.5)
 def stage_source(source_name: str, db: str, releases: str | None, mirror: str | None) -> tuple[list[dict], list[str]]:
     """Write one source's newest release (or its recorded releases) as staged; return outcomes and ids to audit."""
@@ -43,7 +59,8 @@ def stage_source(source_name: str, db: str, releases: str | None, mirror: str | 
         return [asdict(o) for o in outcomes], store.staged(source_name)
 
 
-@task(name="stage-live-sources", cache_policy=NO_CACHE, timeout_seconds=1800)
+@task(name="stage-live-sources", task_run_name=run_name("stage", lambda p: ", ".join(p["source_names"])),
+      cache_policy=NO_CACHE, timeout_seconds=1800)
 def stage_live_sources(source_names: list[str], db: str, mirror: str | None) -> dict[str, tuple[list[dict], list[str]]]:
     """Fetch every source's newest release at once (each within its time limit), then stage them one by one."""
     sources = all_sources(config.mirror_url(mirror))
@@ -52,7 +69,8 @@ def stage_live_sources(source_names: list[str], db: str, mirror: str | None) -> 
         return {name: ([asdict(o) for o in outcomes if o.source == name], store.staged(name)) for name in source_names}
 
 
-@task(name="validate-release", cache_policy=NO_CACHE, timeout_seconds=1800)
+@task(name="validate-release", task_run_name=run_name("validate", lambda p: release_words(p["release_id"])),
+      cache_policy=NO_CACHE, timeout_seconds=1800)
 def validate_release(release_id: str, db: str, docs_dir: str) -> dict:
     """Run the release's expectation suites and record the results in the store."""
     with open_store(db) as store:
@@ -60,7 +78,8 @@ def validate_release(release_id: str, db: str, docs_dir: str) -> dict:
     return {"outcome": validation.outcome, "warnings": len(validation.warnings), "summary": validation.summary()}
 
 
-@task(name="publish-release", cache_policy=NO_CACHE)
+@task(name="publish-release", task_run_name=run_name("publish", lambda p: release_words(p["release_id"])),
+      cache_policy=NO_CACHE)
 def publish_release(release_id: str, db: str) -> dict:
     """Publish the release, or quarantine it when its validation found an error; return its outcome."""
     with open_store(db) as store:
@@ -136,7 +155,8 @@ def build_site_task(db: str, site: str | None) -> str:
         return str(pipeline.site(store, load_catalogs(), site_dir(site, db)).resolve())
 
 
-@task(name="stage-recorded-release", cache_policy=NO_CACHE, timeout_seconds=1800)
+@task(name="stage-recorded-release", cache_policy=NO_CACHE,
+      task_run_name=run_name("stage", lambda p: f"{p['source_name']} {p['entry'].rstrip('/').rsplit('/', 1)[-1]}"), timeout_seconds=1800)
 def stage_recorded_release(db: str, source_name: str, entry: str) -> dict:
     """Write one recorded release as staged (a replay takes them one at a time)."""
     from pathlib import Path
@@ -146,7 +166,8 @@ def stage_recorded_release(db: str, source_name: str, entry: str) -> dict:
         return asdict(stage_candidate(store, source, source.recorded(Path(entry))))
 
 
-@task(name="probe-sources", cache_policy=NO_CACHE, timeout_seconds=900, retries=2,
+@task(name="probe-sources", task_run_name=run_name("probe", lambda p: ", ".join(p["sources"] or ["every source"])),
+      cache_policy=NO_CACHE, timeout_seconds=900, retries=2,
       retry_delay_seconds=exponential_backoff(backoff_factor=30))
 def probe_sources(db: str, sources: list[str] | None, mirror: str | None) -> list[dict]:
     """Look for new releases (conditional requests; nothing is stored)."""

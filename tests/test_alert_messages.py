@@ -49,9 +49,9 @@ def test_claim_change_message(built_con, slack_server, tmp_path):
         "holds, no correction needed")
     assert claim.sentence in text and "Op-ed on U.S.-Mexico trade and border security" in text
     assert "latest period: ◐ holds over the data's years → ✗ fails; new period: November 2024 -> August 2025" in text
-    assert "✗ Latest period (August 2025): fails\n    August 2025: 6,321 encounters against July 2025: 4,596 encounters (margin -1,725)" in text
+    assert "✗ Latest period (August 2025): fails\n    August 2025's 6,321 encounters against July 2025's 4,596 encounters (margin -1,725)" in text
     assert text.index("As stated (June 2025") < text.index("Latest period (August 2025)")  # as stated first
-    assert "Paste-ready: For June 2025" in text  # the sentence as published, judged on its own period
+    assert "Paste-ready: The data give 6,068 encounters for June 2025" in text  # the sentence as published, judged on its own period
     assert "/cbp_southwest_land_border_encounters/sbo-encounters-fy22-fy25-aug.csv|sbo-encounters-fy22-fy25-aug.csv>" in blocks
 
 
@@ -69,11 +69,11 @@ def test_digest_message(built_con, slack_server, tmp_path):
         assert f"*{v.claim_id}*" in mrkdwn(message)
     buyer = message["text"].split("mexico_largest_buyer:\n")[1]
     assert buyer.startswith("  ⇄ As stated (calendar 2024): depends on the reading: fails by U.S. goods exports")
-    assert ("      ✗ by U.S. goods exports (what Mexico buys) (primary): fails; Mexico: $334.0 billion against Canada: "
+    assert ("      ✗ by U.S. goods exports (what Mexico buys) (primary): fails; Mexico's $334.0 billion against Canada's "
             "$349.4 billion (margin -15.3)") in buyer
-    assert "      ✓ by total trade (exports + imports), as Census ranks its top trading partners: holds; Mexico: $839.9 billion" in buyer
+    assert "      ✓ by total trade (exports + imports), as Census ranks its top trading partners: holds; Mexico's $839.9 billion" in buyer
     assert ("mexico_exports_2024:\n  ✓ As stated (calendar 2024): holds\n      exports to Mexico: $334.0 billion against "
-            "the claimed $335.0 billion") in message["text"]
+            "the claimed $335 billion") in message["text"]
     assert "holds over the 25.8 years the data cover, since October 1999 (claim: 30 years)" in message["text"]
 
 

@@ -52,8 +52,77 @@ def test_fail_on_fails_gates_on_primary_readings_as_stated(store_copy):
     assert result.exit_code == 1
     failing = result.output.rsplit("claim(s) fail as stated on their primary reading: ", 1)[1].split()
     assert [name.strip(",") for name in failing] == ["mexico_largest_buyer", "per_capita_mexicans_canadians_worldbank"]
-    table = runner.invoke(app, ["check", "--db", store_copy], env={"COLUMNS": "250"})
-    assert table.exit_code == 0
-    assert "⇄ depends on the reading" in table.output and "◐ holds over the 25.8 years" in table.output
+    as_json = runner.invoke(app, ["check", "--db", store_copy, "--json", "--fail-on", "fails"])
+    assert as_json.exit_code == 1  # the gate works with --json too, and stdout stays JSON lines
+    assert all(json.loads(line) for line in as_json.stdout.splitlines())
     wrong = runner.invoke(app, ["check", "--db", store_copy, "--fail-on", "unknowns"])
     assert wrong.exit_code == 2 and "expected 'fails'" in wrong.output
+
+
+def test_check_prints_one_line_per_claim_within_80_columns_and_a_summary(store_copy):
+    result = runner.invoke(app, ["check", "--db", store_copy], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    (catalog,) = load_catalogs()
+    for claim in catalog.claims:
+        assert sum(1 for line in lines if f" {claim.id}:" in line or f"⇄ {claim.id}:" in line) == 1, claim.id
+    by_id = {claim.id: next(line for line in lines if f"{claim.id}:" in line) for claim in catalog.claims}
+    assert by_id["mexico_exports_2024"].startswith("✓ holds    ✓ holds    mexico_exports_2024: $334.0 billion vs")
+    assert by_id["mexico_largest_buyer"].startswith("✗ fails    ✗ fails    ⇄ mexico_largest_buyer: $334.0 billion vs")
+    assert by_id["june_2025_lowest_nationwide_encounters"].startswith("◐ holds    ✗ fails    june_2025_lowest")
+    assert by_id["factory_job_link"].startswith("– n/a                 factory_job_link:")
+    # the summary counts each claim once, by its verdict as stated over every reading, from the JSON of the same store
+    stated = {}
+    for line in runner.invoke(app, ["check", "--db", store_copy, "--json"]).output.splitlines():
+        row = json.loads(line)
+        if row["mode"] == "as_stated":
+            stated[row["claim"]] = row["claim_verdict"]
+    codes = ["holds" if c == "holds_over_coverage" else c for c in stated.values()]
+    assert len(stated) == len(catalog.claims) == 23
+    assert (codes.count("holds"), codes.count("fails"), codes.count("depends_on_reading"), codes.count("unknown"),
+            codes.count("not_checkable")) == (8, 0, 3, 3, 9)
+    assert "23 claims: 8 hold, 3 depend on the reading, 3 unknown, 9 not checkable" in lines
+
+
+def test_check_verbose_gives_every_reading_with_its_sentence_and_source(store_copy):
+    result = runner.invoke(app, ["check", "--db", store_copy, "--verbose"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    text = " ".join(line.strip() for line in result.output.splitlines())  # the prose wraps between words
+    assert ("✗ by U.S. goods exports (what Mexico buys) (primary): fails In calendar 2024, the data give $334.0 "
+            "billion for Mexico, $15.3 billion below Canada's $349.4 billion") in text
+    assert "Source: census_trade/2025-04@b06b33b6; 12 of 12 months published" in text
+    assert "$1.0 billion below the claimed $335 billion, within the ±1% the rule allows: the claim holds." in text
+
+
+def test_check_json_adds_the_figures_as_text(store_copy):
+    result = runner.invoke(app, ["check", "--db", store_copy, "--json"])
+    rows = {(r["claim"], r["reading"], r["mode"]): r for r in map(json.loads, result.output.splitlines())}
+    exports = rows["mexico_exports_2024", None, "as_stated"]
+    assert exports["observed"] == pytest.approx(334.041359045) and exports["claimed"] == 335  # raw numbers stay
+    assert exports["text"]["observed"] == "$334.0 billion" and exports["text"]["claimed"] == "$335 billion"
+    assert exports["text"]["margin"] == "$1.0 billion below the claimed $335 billion, within the ±1% the rule allows"
+    assert exports["text"]["figures"] == {"exports to Mexico": "$334,041.4M"}  # Census's unit: $ millions, 1 decimal
+    assert "census_trade" not in exports["text"]["sentence"] and exports["text"]["footer"].startswith("Source: census_trade/")
+    buyer = rows["mexico_largest_buyer", "exports", "as_stated"]
+    assert buyer["compared_with"] == buyer["text"]["compared_with"] == "Canada's $349.4 billion"
+    june = rows["june_2025_lowest_nationwide_encounters", None, "latest"]
+    assert june["text"]["margin"] == "1,413 encounters above July 2025's 24,589 encounters"
+    unknown = rows["per_capita_chinese_idb", None, "as_stated"]
+    assert unknown["text"]["observed"] is None and unknown["text"]["sentence"].startswith("The claim cannot be judged")
+
+
+@pytest.mark.parametrize("args,valid", [
+    (["check", "--article", "nope"], "us_mexico_trade_oped_2025"),
+    (["releases", "--source", "nope"], "census_trade, census_trade_api, cbp_encounters"),
+    (["ingest", "--source", "census_trade", "--source", "nope"], "dhs_khsm_usbp"),
+    (["replay", "--releases", ".", "--source", "nope"], "worldbank_population"),
+    (["alerts", "--status", "nope"], "pending, sending, delivered, printed, unconfirmed"),
+])
+def test_an_unknown_option_value_names_the_valid_ones_and_exits_2(args, valid, store_copy, tmp_path):
+    db = store_copy if args[0] in ("check", "releases", "alerts") else str(tmp_path / "new.duckdb")
+    result = runner.invoke(app, [*args, "--db", db], env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert "'nope'" in result.output and valid in result.output
+    assert not (tmp_path / "new.duckdb").exists()  # refused before anything was created

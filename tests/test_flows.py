@@ -141,3 +141,21 @@ def test_live_sources_wait_on_the_network_at_the_same_time(agency_server, tmp_pa
     with open_store(db, read_only=True) as store:
         published = {r[0] for r in store.con.execute("select source from releases where status = 'published'").fetchall()}
     assert published == {"census_trade", "census_trade_api", "worldbank_population", "census_idb", "dhs_khsm_usbp"}
+
+
+def test_task_runs_are_named_by_the_source_and_release_they_work_on(shared_data, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    db = str(tmp_path / "c.duckdb")
+    run = monthly_check(db=db, releases=str(shared_data), sources=["cbp_drug_seizures"], return_state=True)
+    assert run.is_completed(), run.message
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.state_details.flow_run_id])))
+    names = {t.name for t in runs}
+    with open_store(db, read_only=True) as store:
+        ids = [r[0] for r in store.con.execute("select release_id from releases").fetchall()]
+    assert ids and "stage cbp_drug_seizures" in names
+    for release_id in ids:  # 'cbp_drug_seizures/fy23-fy26-nov@5b8fbc01' runs as 'validate cbp_drug_seizures fy23-fy26-nov'
+        source, label = release_id.split("@")[0].split("/")
+        assert {f"validate {source} {label}", f"publish {source} {label}"} <= names, names

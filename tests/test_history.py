@@ -49,8 +49,8 @@ def test_check_and_history_only_read_and_record_or_backfill_write(built_db, tmp_
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     result = runner.invoke(app, ["check", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
-    assert "✗ fails" in result.output and "✓ holds" in result.output and "– not checkable" in result.output
-    assert "⇄ depends on the reading" in result.output and "◐ holds over the 25.8 years" in result.output
+    assert "✗ fails" in result.output and "✓ holds" in result.output and "– n/a" in result.output
+    assert "⇄ mexico_largest_buyer" in result.output and "◐ holds" in result.output
     result = runner.invoke(app, ["history", "mexico_china_ratio_2024", "--db", str(db)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "5 earlier vintage(s) of its sources have no stored step" in result.output

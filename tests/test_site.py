@@ -81,8 +81,8 @@ def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, bui
             assert mark in row and period in row, (row, mark)
     buyer = page.locator("li#mexico_largest_buyer").inner_text()
     assert "⇄ depends on the reading" in buyer and "✗ fails" in buyer and "✓ holds" in buyer
-    assert "Mexico: $334.0 billion against Canada: $349.4 billion" in buyer
-    assert "Mexico: $839.9 billion against Canada: $762.1 billion" in buyer
+    assert "Mexico's $334.0 billion against Canada's $349.4 billion" in buyer
+    assert "Mexico's $839.9 billion against Canada's $762.1 billion" in buyer
     assert "◐ holds over the 25.8 years the data cover, since October 1999 (claim: 30 years)" in \
         page.locator("li#lowest_illegal_crossings_30_years").inner_text()
     assert "Data through" in page.locator("li#mexico_exports_2024 .meta").inner_text()
@@ -130,7 +130,7 @@ def test_a_claim_page_has_history_sql_sources_and_the_sentence(site, browser, bu
         "cbp_southwest_encounters__monthly_latest" in text
     sha = built_con.execute("select sha256 from raw_files where file_name = 'sbo-encounters-fy22-fy25-aug.csv'").fetchone()[0]
     assert sha in text
-    assert "For August 2025, the data" in page.locator(".paste").last.inner_text()
+    assert "The data give 6,321 encounters for August 2025" in page.locator(".paste").last.inner_text()
     assert errors == [] and broken_images(page) == []
     page.screenshot(path=ARTIFACTS / "claim-desktop.png", full_page=True)
     phone, _ = open_page(browser, (site / "claims" / "lowest_illegal_crossings_30_years.html").as_uri(), width=390)

@@ -220,7 +220,7 @@ def _finish(base: Verdict, reading: Reading, judged, coverage: str) -> Verdict:
                     supported=j.supported, explanation=coverage, subject=judged.subject,
                     observed_text=judged.observed_text, compared_with=judged.compared_with,
                     figures={str(k): v for k, v in judged.figures.items()}, close=close)
-    return replace(found, sentence=paste_sentence(found))
+    return replace(found, sentence=paste_sentence(found, reading.rule))
 
 
 def evaluate_claim(con: duckdb.DuckDBPyConnection, claim: Claim, mode: str) -> list[Verdict]:

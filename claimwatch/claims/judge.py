@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
+from claimwatch import present
 from claimwatch.claims import wording
 
 VERDICTS = ("holds", "holds_over_coverage", "fails", "unknown", "not_checkable")
@@ -49,35 +49,22 @@ DETAIL_FIELDS = ("reading_label", "primary", "subject", "observed_text", "compar
 
 def period_name(key: object) -> str:
     """A period key as words: '2025-06' -> 'June 2025'; anything else as it is."""
-    try:
-        return f"{datetime.strptime(str(key), '%Y-%m'):%B %Y}"
-    except ValueError:
-        return str(key)
+    return present.period_name(key)
 
 
 def published_text(value: float | None, rule: dict) -> str:
     """A figure behind a verdict at the unit its source publishes it in (rule.published), else as displayed."""
-    published = rule.get("published")
-    if value is None or not published:
-        return figure_text(value, rule.get("display"))
-    return published["display"].format(value=value * published.get("scale", 1))
+    return present.published(value, rule)
 
 
 def window_text(window: dict | None) -> str:
     """How far back a record claim's data reach, in words."""
-    if not window:
-        return ""
-    years = f"{window['covered_years']:g} years"
-    if window.get("needed_years"):
-        return f"over the {years} the data cover, since {window['since']} (claim: {window['needed_years']} years)"
-    return f"since {window['since']}, the start of the series ({years} of data)"
+    return present.window_phrase(window)
 
 
 def verdict_words(v: Verdict) -> str:
     """The verdict in words, with the window a record claim holds over."""
-    if v.verdict == "holds_over_coverage":
-        return f"holds {window_text(v.window)}"
-    return {"holds": "holds", "fails": "fails", "unknown": "unknown", "not_checkable": "not checkable"}[v.verdict]
+    return present.verdict_phrase(v)
 
 
 def overall(verdicts: list[Verdict]) -> tuple[str, str]:
@@ -159,10 +146,16 @@ def _money(rule: dict) -> dict:
     return {"prefix": rule.get("prefix", ""), "unit": rule.get("unit", "")}
 
 
+def _judged(rule: dict, judged: wording.Judgement, subject: str | None, figures: dict) -> Judged:
+    """The judgement with its two figures printed by the presentation module, each with whose it is."""
+    shown = Verdict("", "", "holds" if judged.holds else "fails", "", observed=judged.observed, claimed=judged.claimed,
+                    subject=subject, figures={str(k): v for k, v in figures.items()})
+    return Judged(judged, subject, present.observed_phrase(shown, rule), present.compared_phrase(shown, rule), figures)
+
+
 def judge_rows(rule: dict, rows: list[dict], params: dict) -> Judged:
     """Apply a reading's rule to the rows its `observe` query returned (or to its own figures)."""
     kind = rule["kind"]
-    show = lambda value: figure_text(value, rule.get("display"))  # noqa: E731
     if kind in ("is_extreme", "ranked_sum_exceeds"):
         values = {r["key"]: r["value"] for r in rows}
         if kind == "is_extreme":
@@ -170,22 +163,17 @@ def judge_rows(rule: dict, rows: list[dict], params: dict) -> Judged:
             judged = wording.is_extreme(values, subject, lowest=rule.get("lowest", True))
             others = {k: v for k, v in values.items() if k != subject and v is not None}
             runner = (min if rule.get("lowest", True) else max)(others, key=others.get)
-            return Judged(judged, subject, f"{period_name(subject)}: {show(judged.observed)}",
-                          f"{period_name(runner)}: {show(judged.claimed)}",
-                          {subject: values[subject], runner: values[runner]})
+            return _judged(rule, judged, subject, {subject: values[subject], runner: values[runner]})
         ranks = {r["key"]: r["rank_value"] for r in rows} if rows and "rank_value" in rows[0] else None
         top, n = list(rule["top_keys"]), rule.get("next_n", 10)
         judged = wording.ranked_sum_exceeds(values, top, next_n=n, ranks=ranks)
         order = ranks or values
         following = sorted((k for k in values if k not in top), key=lambda k: order[k], reverse=True)[:n]
-        ranked_by = f" by {rule['ranked_by']}" if rule.get("ranked_by") else ""
-        return Judged(judged, " and ".join(top), f"{' and '.join(top)} together: {show(judged.observed)}",
-                      f"the next {n}{ranked_by} combined ({', '.join(following[:3])}, …): {show(judged.claimed)}",
-                      {k: values[k] for k in [*top, *following]})
+        return _judged(rule, judged, " and ".join(top), {k: values[k] for k in [*top, *following]})
     if kind == "doses_from_mass":
         judged = wording.doses_from_mass(rule["mass_kg"], rule["dose_mg"], rule["claimed_doses"],
                                          over=rule.get("over", True))
-        return Judged(judged, "the article's 258 kg", show(judged.observed), f"the claimed {show(judged.claimed)}", {})
+        return _judged(rule, judged, "the article's 258 kg", {})
     row = rows[0] if len(rows) == 1 else {}
     if kind == "stated_amount":
         judged = wording.stated_amount(_single(rows, "observed"), rule["claimed"], tolerance=rule["tolerance"],
@@ -205,39 +193,16 @@ def judge_rows(rule: dict, rows: list[dict], params: dict) -> Judged:
         raise ValueError(f"rule kind {kind!r} has no judgement")
     subject = row.get("subject")
     figures = dict(row["figures"]) if isinstance(row.get("figures"), dict) else {subject or "observed": judged.observed}
-    observed = f"{subject}: {show(judged.observed)}" if subject else show(judged.observed)
-    return Judged(judged, subject, observed, f"the claimed {show(judged.claimed)}", figures)
-
-
-# What the second figure of a sentence is, for rules where it is not the article's own number.
-AGAINST = {"is_extreme": "the nearest other value", "ranked_sum_exceeds": "the sum it is compared with"}
+    return _judged(rule, judged, subject, figures)
 
 
 def figure_text(value: float | None, display: str | None = None) -> str:
-    """The one way a figure is printed: through the rule's display, else plain digits."""
-    if value is None:
-        return "?"
-    if display:
-        return display.format(value=value)
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.4g}" if abs(value) < 10 else f"{value:,.1f}"
+    """The one way a figure is printed: through the rule's display, else plain digits (claimwatch/present.py)."""
+    return present.figure(value, {"display": display})
 
 
-def paste_sentence(verdict: Verdict) -> str:
-    """One plain sentence for the editor: the figure, whose it is, what it is compared with, and the result."""
-    reading = f" Reading {verdict.reading_label}." if verdict.reading_label else ""
-    if verdict.verdict == "not_checkable":
-        return f"Not checkable against the official data claimwatch holds: {verdict.explanation}"
-    if verdict.verdict == "unknown":
-        return f"Cannot judge for {verdict.period} yet: {verdict.explanation}.{reading}".replace("..", ".")
-    sources = ", ".join(verdict.vintages) or "the article's own figures"
-    text = (f"For {verdict.period}, the data ({sources}) give {verdict.observed_text} against "
-            f"{verdict.compared_with} ({verdict.rule}): {verdict_words(verdict)}.{reading}")
-    if verdict.verdict == "fails" and verdict.supported:
-        text += f" The data support \u201c{verdict.supported}\u201d."
-    if verdict.record_broken:
-        text += f" Since then the record has been broken: {verdict.record_broken}."
-    if verdict.explanation:
-        text += f" Note: {verdict.explanation}."
-    return text
+def paste_sentence(verdict: Verdict, rule: dict | None = None) -> str:
+    """One sentence of newsroom prose for the editor: the figure, whose it is, against what, and the result.
+
+    Provenance (the releases) is not in it: `present.footer(verdict)` says it on a line of its own."""
+    return present.sentence(verdict, rule or {})
