@@ -263,7 +263,7 @@ def release_problem_alert(key: str, kind: str, source: str, label: str, release_
     what = {"quarantined": "failed validation and was kept out", "rejected": "could not be read and was kept out",
             "fetch_failed": "could not be fetched after its retries"}[kind]
     release = f"{source} {label}".rstrip()
-    title = f"⚠ Source problem: {plain}; {release} kept out" if plain else f"⚠ Source problem: {release} {what}"
+    title = f"⚠ Source problem: {plain} (release {label} kept out)" if plain else f"⚠ Source problem: {release} {what}"
     if len(title) > HEADER_LIMIT:
         title = f"⚠ Source problem: {release} {what}"
     stays = f"The last good data stay in force: {last_good}." if last_good else "No earlier release of this source is published."
