@@ -55,10 +55,10 @@ def _changes(change: ClaimChange) -> list[str]:
 def _headline(lead: ClaimChange, others: int, cause: str) -> str:
     """The lead claim's consequence, and how many more claims the release changed."""
     more = f"{others} more claim{'s' if others > 1 else ''}"
-    for title in (f"{lead.title} · and {more} changed by {cause}", f"{lead.title} (+{more})"):
-        if len(title) <= HEADER_LIMIT:
-            return title
-    return fit(f"{lead.title} (+{more})", HEADER_LIMIT)
+    long, short = f" · and {more} changed by {cause}", f" (+{more})"
+    if len(lead.title + long) <= HEADER_LIMIT:
+        return lead.title + long
+    return fit(lead.title, HEADER_LIMIT - len(short)) + short
 
 
 def _claim_text(change: ClaimChange) -> tuple[str, str]:
