@@ -163,8 +163,8 @@ def test_mute_records_without_posting_until_the_date_then_ack(shared_data, tmp_p
         deliver(Outbox(store.con), settings, **QUIET)
         buyer = [a for a in new if "mexico_largest_buyer" in {c["claim_id"] for c in Outbox(store.con).covered(a)}]
     assert len(buyer) == 1
-    assert any(m["blocks"][0]["text"]["text"].startswith("✗ Correction needed: mexico_largest_buyer")
-               for m in slack_server.messages if m["blocks"])
+    posted = [m for m in slack_server.messages if "Correction needed: mexico_largest_buyer" in mrkdwn(m)]
+    assert len(posted) == 1 and posted[0]["blocks"][0]["text"]["text"].startswith("✗ Correction needed: ")
     acked = runner.invoke(app, ["alerts", "--db", str(db), "--ack", str(buyer[0])])
     assert acked.exit_code == 0, acked.output
     with open_store(db, read_only=True) as store:

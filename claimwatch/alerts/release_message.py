@@ -36,14 +36,16 @@ class ClaimChange:
         return compose.claim_title(self.claim, self.events, self.current)
 
     @property
-    def fails(self) -> bool:
-        """Whether a reading now fails (a failure comes before a change that holds)."""
-        return any(e.after.verdict == "fails" for e in self.events)
+    def fails(self) -> tuple[bool, bool]:
+        """Whether the claim as published fails on its primary reading, and whether any changed reading fails."""
+        primary = any(v.mode == "as_stated" and v.primary and v.verdict == "fails" for v in self.current)
+        return primary, any(e.after.verdict == "fails" for e in self.events)
 
 
 def ordered(changes: list[ClaimChange]) -> list[ClaimChange]:
-    """Corrections first, then updates, revisions, close to failing, checked; failures first within each."""
-    return sorted(changes, key=lambda c: (CONSEQUENCE_ORDER.index(c.kind), not c.fails, c.claim.id))
+    """Corrections first, then updates, revisions, close to failing, checked; within each, a claim that fails as
+    published first, then one with a failing reading."""
+    return sorted(changes, key=lambda c: (CONSEQUENCE_ORDER.index(c.kind), *(not f for f in c.fails), c.claim.id))
 
 
 def _changes(change: ClaimChange) -> list[str]:
