@@ -96,10 +96,14 @@ def source_files(con: duckdb.DuckDBPyConnection, release_ids: Iterable[str]) -> 
             for f in release_files(con, release_ids)]
 
 
-def _cause(events: list[ClaimEvent]) -> tuple[str, ...]:
-    """The releases that caused a claim's events: those its verdicts read now and did not before."""
+def _cause(con, events: list[ClaimEvent]) -> tuple[str, ...]:
+    """The release that caused a claim's events: the newest stored of those its verdicts read now and did not before
+    (a claim first judged reads every vintage anew: the newest one is what made it judgeable)."""
     new = set().union(*(set(e.after.vintages) - set(e.before.vintages if e.before else ()) for e in events))
-    return tuple(sorted(new or {r for e in events for r in e.after.vintages}))
+    new = new or {r for e in events for r in e.after.vintages}
+    row = con.execute("select release_id from releases where list_contains(?, release_id)"
+                      " order by ingested_at desc, release_id desc limit 1", [sorted(new)]).fetchone()
+    return (row[0],) if row else ()
 
 
 def _cause_text(con, release_ids: tuple[str, ...]) -> str:
@@ -130,7 +134,7 @@ def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: l
         vintages = sorted({r for v in current for r in v.vintages})
         change = ClaimChange(claim, [e for e, _ in events], current, source_files(con, vintages),
                              claim_page_url(site_url, claim.id))
-        groups.setdefault((_cause(change.events), claim.id in muted), []).append((change, events))
+        groups.setdefault((_cause(con, change.events), claim.id in muted), []).append((change, events))
     written = []
     for (cause, is_muted), members in groups.items():
         changes = ordered([c for c, _ in members])
