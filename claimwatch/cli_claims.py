@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -90,14 +91,32 @@ def alerts(
     show: Annotated[Optional[int], typer.Option(help="Print one alert in full.")] = None,
     send: Annotated[bool, typer.Option("--send", help="Deliver every pending alert now.")] = False,
     resend: Annotated[Optional[int], typer.Option(help="Send this alert again, whatever its status.")] = None,
+    ack: Annotated[Optional[int], typer.Option(help="Acknowledge this alert (the site shows it).")] = None,
+    mute: Annotated[Optional[str], typer.Option(help="Mute this claim: its changes are recorded, not posted (needs --until).")] = None,
+    until: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="The day a muted claim posts again (YYYY-MM-DD).")] = None,
 ) -> None:
-    """List the outbox; show, send or re-send alerts (Slack from SLACK_BOT_TOKEN + SLACK_CHANNEL or SLACK_WEBHOOK_URL)."""
+    """List the outbox; show, send or re-send alerts (Slack from SLACK_BOT_TOKEN + SLACK_CHANNEL or SLACK_WEBHOOK_URL);
+    acknowledge an alert or mute a claim."""
     from claimwatch.alerts.deliver import deliver
     from claimwatch.alerts.outbox import Outbox
     from claimwatch.alerts.settings import settings_from_env
 
-    with writing_store(db) if send or resend is not None else reading_store(db) as store:
+    if (mute is None) != (until is None):
+        raise typer.BadParameter("--mute CLAIM and --until DATE go together")
+    writes = send or resend is not None or ack is not None or mute is not None
+    with writing_store(db) if writes else reading_store(db) as store:
         outbox = Outbox(store.con)
+        if ack is not None or mute is not None:
+            from claimwatch.alerts import states
+            from claimwatch.claims.catalog import load_catalogs
+
+            if ack is not None:
+                states.acknowledge(store.con, ack)
+                console.print(f"alert {ack} acknowledged")
+            if mute is not None:
+                states.mute(store.con, mute, until.date(), {c.id for cat in load_catalogs() for c in cat.claims})
+                console.print(f"{escape(mute)} muted: its changes are recorded, not posted, until {until:%Y-%m-%d}")
+            return
         if show is not None or resend is not None:
             alert_id = show if show is not None else resend
             alert = outbox.get(alert_id)

@@ -52,7 +52,9 @@ def test_claim_change_message(built_con, slack_server, tmp_path):
     assert "✗ Latest period (August 2025): fails\n    August 2025's 6,321 encounters against July 2025's 4,596 encounters (margin -1,725)" in text
     assert text.index("As stated (June 2025") < text.index("Latest period (August 2025)")  # as stated first
     assert "Paste-ready: The data give 6,068 encounters for June 2025" in text  # the sentence as published, judged on its own period
-    assert "/cbp_southwest_land_border_encounters/sbo-encounters-fy22-fy25-aug.csv|sbo-encounters-fy22-fy25-aug.csv>" in blocks
+    # the agency's page listing the file (the recorded copy's file:// path never leaves the machine)
+    assert "<https://www.cbp.gov/document/stats/southwest-land-border-encounters|sbo-encounters-fy22-fy25-aug.csv>" in blocks
+    assert "file://" not in blocks and "file://" not in text
 
 
 def test_digest_message(built_con, slack_server, tmp_path):
@@ -114,9 +116,11 @@ def test_pipeline_failed_message(slack_server, tmp_path):
     assert "Releases published before the failure stay published" in message["text"]
 
 
-def test_sources_link_to_the_stored_urls(built_con):
+def test_sources_link_to_the_agencys_urls(built_con):
+    stored = built_con.execute("select url from raw_files where release_id = 'census_trade/2025-04@b06b33b6'").fetchone()[0]
+    assert stored.startswith("file://")  # recorded, not fetched
     files = source_files(built_con, ["census_trade/2025-04@b06b33b6"])
-    assert [(f.file_name, f.url.startswith("file://")) for f in files] == [("country.xlsx", True)]
+    assert [(f.file_name, f.url) for f in files] == [("country.xlsx", "https://www.census.gov/foreign-trade/balance/country.xlsx")]
 
 
 def test_the_title_leads_with_the_consequence():

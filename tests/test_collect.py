@@ -105,7 +105,9 @@ def test_a_quarantined_release_alerts_with_the_failed_expectation_and_the_last_g
     (alert_id,) = collected.new_alerts  # the claims did not change: the bad release never reached them
     alert = Outbox(sbo_store.con).get(alert_id)
     assert alert["kind"] == "quarantined" and alert["idempotency_key"] == f"quarantined:{outcome.release_id}"
-    assert "failed validation and was kept out" in alert["title"]
+    assert alert["title"] == ("⚠ Source problem: one row with a negative encounter count in cbp_southwest_encounters "
+                              "(release fy22-fy25-aug kept out)")  # plain words; GX's names stay in the details
+    assert "cbp_southwest_encounters fy22-fy25-aug failed validation and was kept out" in alert["text"]
     assert "value_is_non_negative" in alert["text"] or "between" in alert["text"], alert["text"]
     assert outcome.detail in alert["text"]
     assert "The last good data stay in force: cbp_southwest_encounters/fy22-fy25-aug@" in alert["text"]
@@ -191,16 +193,23 @@ def test_a_revision_of_the_stated_figure_is_news_though_the_verdict_stays(shared
                           if o.status != "unchanged"]
             assert outcome.status == "published"
             collected = collect_alerts(store.con, catalogs, [outcome], charts=False)
-        alerts = {a["claim_id"]: a for a in (Outbox(store.con).get(i) for i in collected.new_alerts)}
-    exports = alerts["mexico_exports_2024"]
+        (alert_id,) = collected.new_alerts  # one release, two claims revised: one message
+        outbox = Outbox(store.con)
+        message, covered = outbox.get(alert_id), {c["claim_id"]: c for c in outbox.covered(alert_id)}
+    assert set(covered) == {"mexico_exports_2024", "mexico_largest_buyer"}
+    assert message["kind"] == "revision" and message["thread_key"] is None  # several claims: in the channel
+    exports = covered["mexico_exports_2024"]
     assert exports["kind"] == "revision"
     assert exports["title"].startswith("✎ Revised: mexico_exports_2024") and "verdict unchanged (holds)" in exports["title"]
+    # the claim with a failing reading leads, the other is counted in the header and has its own section
+    assert message["title"] == covered["mexico_largest_buyer"]["title"] + " (+1 more claim)"
+    assert message["text"].index(covered["mexico_largest_buyer"]["title"]) < message["text"].index(exports["title"])
     assert (f"revision of calendar 2019: exports to Mexico revised from ${old['Mexico']['exports']:,.1f}M to "
-            f"${new['Mexico']['exports']:,.1f}M") in exports["text"]
-    assert "$256,570.2M to $256,676.5M" in exports["text"]  # at the unit Census publishes, not "256.6 -> 256.7"
-    buyer = alerts["mexico_largest_buyer"]
+            f"${new['Mexico']['exports']:,.1f}M") in message["text"]
+    assert "$256,570.2M to $256,676.5M" in message["text"]  # at the unit Census publishes, not "256.6 -> 256.7"
+    buyer = covered["mexico_largest_buyer"]
     moved = [n for n in ("Mexico", "Canada") if round(old[n]["exports"], 1) != round(new[n]["exports"], 1)]
     assert buyer["kind"] == "revision" and moved
     for name in moved:  # each figure that moved is named, with its old and new value
         assert (f"{name} revised from ${old[name]['exports']:,.1f}M to ${new[name]['exports']:,.1f}M"
-                in buyer["text"]), buyer["text"]
+                in message["text"]), message["text"]

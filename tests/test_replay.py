@@ -25,10 +25,14 @@ def replayed(shared_data, tmp_path_factory):
     return path, steps
 
 
-def claim_alerts(con) -> dict[int, tuple]:
-    """alert id -> (claim, kind) of every claim alert."""
-    rows = con.execute("select alert_id, claim_id, kind from alerts where claim_id is not null").fetchall()
-    return {alert_id: (claim_id, kind) for alert_id, claim_id, kind in rows}
+def claim_alerts(con) -> set[tuple]:
+    """(alert id, claim, kind) of every claim a claim alert covers (one message per release covers several)."""
+    return set(con.execute("select alert_id, claim_id, kind from alert_claims").fetchall())
+
+
+def covering(outbox: Outbox, alert_ids: list[int], claim_id: str) -> list[tuple[dict, dict]]:
+    """(the claim's entry, the whole message) of each of these alerts that covers the claim."""
+    return [(c, outbox.get(a)) for a in alert_ids for c in outbox.covered(a) if c["claim_id"] == claim_id]
 
 
 def expected_from_history(con, claim, first_release: str) -> set[tuple]:
@@ -61,8 +65,13 @@ def test_replay_alerts_are_exactly_the_changes_in_the_claims_histories(replayed)
         digest = store.con.execute("select alert_id, text from alerts where kind = 'digest'").fetchall()
         assert [d[0] for d in digest] == steps[0].alert_ids  # one digest, written after the first release
         alerts = claim_alerts(store.con)
-        actual = {(order[i],) + alerts[a] for i, s in enumerate(steps) for a in s.alert_ids if a in alerts}
+        step_of = {a: i for i, s in enumerate(steps) for a in s.alert_ids}
+        actual = {(order[step_of[a]], claim, kind) for a, claim, kind in alerts}
         assert len(actual) == len(alerts)  # every claim alert belongs to one replay step
+        per_release = {}
+        for a, _, _ in alerts:
+            per_release.setdefault(order[step_of[a]], set()).add(a)
+        assert all(len(ids) == 1 for ids in per_release.values())  # one message per release
         expected = set()
         for claim in catalog.claims:
             expected |= expected_from_history(store.con, claim, order[0])
@@ -78,22 +87,23 @@ def test_a_latest_only_change_is_an_update_and_never_a_correction(replayed):
     with open_store(path, read_only=True) as store:
         outbox = Outbox(store.con)
         alerts = {s.outcome.release_id: [outbox.get(a) for a in s.alert_ids] for s in census}
-    before_2024 = [a for release, found in alerts.items() if not release.startswith("census_trade/2025-04@")
-                   for a in found if a["kind"] != "digest"]
-    assert before_2024 and {a["kind"] for a in before_2024} == {"update"}  # 2024 not in the data yet: never a correction
-    (alert,) = [a for a in alerts[next(r for r in alerts if r.startswith("census_trade/2023-03@"))]
-                if a["claim_id"] == "mexico_largest_buyer"]
-    assert alert["title"] == ("↻ Update: mexico_largest_buyer: newest period (calendar 2022) fails; the article's own "
+        claims = {s.outcome.release_id: [c for a in s.alert_ids for c in outbox.covered(a)] for s in census}
+        release_2023 = next(r for r in alerts if r.startswith("census_trade/2023-03@"))
+        ((entry, message),) = covering(outbox, [a["alert_id"] for a in alerts[release_2023]],
+                                       "mexico_largest_buyer")
+        release_2025 = next(r for r in alerts if r.startswith("census_trade/2025-04@"))
+        ((correction, _),) = covering(outbox, [a["alert_id"] for a in alerts[release_2025]], "mexico_largest_buyer")
+    before_2024 = [c for release, found in claims.items() if not release.startswith("census_trade/2025-04@") for c in found]
+    assert before_2024 and {c["kind"] for c in before_2024} == {"update"}  # 2024 not in the data yet: never a correction
+    assert entry["title"] == ("↻ Update: mexico_largest_buyer: newest period (calendar 2022) fails; the article's own "
                               "period is not in the data yet, no correction needed")
-    assert "no longer holds" not in alert["text"] and "Correction" not in alert["text"]
-    lines = alert["text"].splitlines()
+    assert "no longer holds" not in message["text"] and "Correction" not in message["text"]
+    lines = message["text"].split("mexico_largest_buyer: newest period")[1].splitlines()
     stated = next(i for i, line in enumerate(lines) if "As stated (calendar 2024)" in line)
     latest = next(i for i, line in enumerate(lines) if "Latest period (calendar 2022)" in line)
     assert stated < latest  # both modes, the as-stated one first
     assert ("latest period, by total trade (exports + imports), as Census ranks its top trading partners: ✓ holds → "
-            "✗ fails; new period: calendar 2019 -> calendar 2022") in alert["text"]
-    (correction,) = [a for a in alerts[next(r for r in alerts if r.startswith("census_trade/2025-04@"))]
-                     if a["claim_id"] == "mexico_largest_buyer"]
+            "✗ fails; new period: calendar 2019 -> calendar 2022") in message["text"]
     assert correction["kind"] == "correction"
     assert correction["title"] == "✗ Correction needed: mexico_largest_buyer fails as published (other readings differ)"
 
@@ -102,8 +112,8 @@ def test_a_broken_record_is_an_update_naming_the_new_record(replayed):
     path, steps = replayed
     with open_store(path, read_only=True) as store:
         outbox = Outbox(store.con)
-        alerts = [outbox.get(a) for s in steps for a in s.alert_ids]
-    record = [a for a in alerts if a["claim_id"] == "june_2025_lowest_nationwide_encounters" and "record broken" in a["text"]]
+        found = covering(outbox, [a for s in steps for a in s.alert_ids], "june_2025_lowest_nationwide_encounters")
+    record = [c for c, message in found if "record broken" in c["title"]]
     assert len(record) == 1, "July 2025 went below June 2025: one alert, once"
     assert record[0]["kind"] == "update" and record[0]["title"] == (
         "↻ Update: june_2025_lowest_nationwide_encounters: record broken (July 2025 (24,589 encounters) went below "
@@ -115,7 +125,7 @@ def test_claims_without_sources_never_alert_after_the_digest(replayed):
     (catalog,) = load_catalogs()
     constant = {c.id for c in catalog.claims if not claim_sources(c)}
     with open_store(path, read_only=True) as store:
-        claims = {a[0] for a in claim_alerts(store.con).values()}
+        claims = {claim for _, claim, _ in claim_alerts(store.con)}
     assert constant and not claims & constant
 
 

@@ -12,21 +12,26 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import duckdb
 
 from claimwatch.alerts import compose
 from claimwatch.alerts.compose import Alert, ClaimEvent, SourceFile
+from claimwatch.alerts.links import agency_url, claim_page_url
 from claimwatch.alerts.outbox import Outbox
+from claimwatch.alerts.plain_words import kept_out_summary
+from claimwatch.alerts.release_message import ClaimChange, ordered, release_alert
+from claimwatch.alerts.settings import site_url_from_env
+from claimwatch.alerts.states import muted_claims
 from claimwatch.charts import claim_chart_png
 from claimwatch.claims.catalog import Catalog
 from claimwatch.claims.history import claim_sources
 from claimwatch.claims.steps import evaluate as evaluate_steps
 from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.ingest import Outcome
-from claimwatch.store.store import release_files
+from claimwatch.store.store import dict_rows, release_files
 
 PROBLEMS = ("quarantined", "rejected", "failed")
 
@@ -86,11 +91,33 @@ class Collected:
 
 
 def source_files(con: duckdb.DuckDBPyConnection, release_ids: Iterable[str]) -> list[SourceFile]:
-    """The stored files of these releases, with the URL each was fetched from."""
-    return [SourceFile(f["release_id"], f["file_name"], f["url"]) for f in release_files(con, release_ids)]
+    """The stored files of these releases, each with the agency's address of it (never a local path)."""
+    return [SourceFile(f["release_id"], f["file_name"], agency_url(f["source"], f["url"]) or "")
+            for f in release_files(con, release_ids)]
 
 
-def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: list[Verdict], charts: bool) -> list[int]:
+def _cause(con, events: list[ClaimEvent]) -> tuple[str, ...]:
+    """The release that caused a claim's events: the newest stored of those its verdicts read now and did not before
+    (a claim first judged reads every vintage anew: the newest one is what made it judgeable)."""
+    new = set().union(*(set(e.after.vintages) - set(e.before.vintages if e.before else ()) for e in events))
+    new = new or {r for e in events for r in e.after.vintages}
+    row = con.execute("select release_id from releases where list_contains(?, release_id)"
+                      " order by ingested_at desc, release_id desc limit 1", [sorted(new)]).fetchone()
+    return (row[0],) if row else ()
+
+
+def _cause_text(con, release_ids: tuple[str, ...]) -> str:
+    """The releases in words: 'cbp_encounters fy23-fy26-jul' (or 'a catalog change' when no release)."""
+    if not release_ids:
+        return "a catalog change"
+    rows = con.execute("select source || ' ' || release_label from releases where list_contains(?, release_id)"
+                       " order by source, data_through", [list(release_ids)]).fetchall()
+    return " + ".join(r[0] for r in rows) or " + ".join(release_ids)
+
+
+def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: list[Verdict], charts: bool,
+                  site_url: str | None, muted: dict[str, date]) -> list[int]:
+    """One message per release (and per muted state): every claim change the release caused."""
     article = catalog.article
     if not told:
         claims = {c.id: c for c in catalog.claims}
@@ -98,19 +125,31 @@ def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: l
         for v in verdicts:
             outbox.set_notice(catalog.article_id, v, alert_id)
         return [alert_id] if new else []
-    written = []
+    groups: dict[tuple, list[tuple[ClaimChange, list]]] = {}
     for claim in catalog.claims:
         current = [v for v in verdicts if v.claim_id == claim.id]
         events = claim_events(claim, told, current)
         if not events:
             continue
-        chart = claim_chart_png(con, claim) if charts else None
         vintages = sorted({r for v in current for r in v.vintages})
-        alert = compose.claim_alert(_event_key(catalog.article_id, claim.id, events), article, claim,
-                                    [e for e, _ in events], current, source_files(con, vintages), chart)
-        alert_id, new = outbox.enqueue(alert)
-        for v in current:
-            outbox.set_notice(catalog.article_id, v, alert_id)
+        change = ClaimChange(claim, [e for e, _ in events], current, source_files(con, vintages),
+                             claim_page_url(site_url, claim.id))
+        groups.setdefault((_cause(con, change.events), claim.id in muted), []).append((change, events))
+    written = []
+    for (cause, is_muted), members in groups.items():
+        changes = ordered([c for c, _ in members])
+        keys = sorted(_event_key(catalog.article_id, c.claim.id, events) for c, events in members)
+        key = keys[0] if len(keys) == 1 else (
+            f"release:{catalog.article_id}:{'+'.join(cause)}:" + hashlib.sha256("|".join(keys).encode()).hexdigest()[:16])
+        lead = changes[0]
+        chart = claim_chart_png(con, lead.claim) if charts else None
+        alert = release_alert(key + (":muted" if is_muted else ""), article, [replace(lead, chart=chart), *changes[1:]],
+                              _cause_text(con, cause))
+        alert_id, new = outbox.enqueue(alert, "muted" if is_muted else "pending",
+                                       [(c.claim.id, c.kind, c.title) for c in changes])
+        for change in changes:
+            for v in change.current:
+                outbox.set_notice(catalog.article_id, v, alert_id)
         written += [alert_id] if new else []
     return written
 
@@ -120,6 +159,16 @@ def _last_good(con, source: str) -> str | None:
         "select release_id from releases where source = ? and status = 'published'"
         " order by ingested_at desc, release_id desc limit 1", [source]).fetchone()
     return row[0] if row else None
+
+
+def _errors(con, release_id: str) -> list[dict]:
+    """The failed error expectations of the release's latest validation."""
+    return dict_rows(con.execute(
+        """select res.frame, res.expectation, res.column_name, res.kwargs, res.unexpected_count, res.notes
+           from validation_results as res join validations as v using (validation_id)
+           where res.release_id = $1 and not res.success and res.severity = 'error'
+             and v.validated_at = (select max(validated_at) from validations where release_id = $1)
+           order by res.suite, res.frame, res.expectation, res.column_name""", [release_id]))
 
 
 def problem_alerts(con, outcomes: Iterable[Outcome], catalogs: Iterable[Catalog], today: date) -> list[Alert]:
@@ -136,9 +185,10 @@ def problem_alerts(con, outcomes: Iterable[Outcome], catalogs: Iterable[Catalog]
         kind = "fetch_failed" if o.status == "failed" else o.status
         key = f"{kind}:{o.release_id}" if o.release_id else f"{kind}:{o.source}:{o.label}:{today.isoformat()}"
         files = source_files(con, [o.release_id]) if o.release_id else []
+        plain = kept_out_summary(_errors(con, o.release_id), o.source) if kind == "quarantined" else ""
         alerts.append(compose.release_problem_alert(
             key, kind, o.source, o.label, o.release_id, o.detail, files, _last_good(con, o.source),
-            relying.get(o.source, [])))
+            relying.get(o.source, []), plain))
     return alerts
 
 
@@ -152,12 +202,15 @@ def overdue_alerts(con, today: date, calendar_path=None) -> list[Alert]:
 
 def collect_alerts(con: duckdb.DuckDBPyConnection, catalogs: Iterable[Catalog], outcomes: Iterable[Outcome] = (),
                    *, verdicts: dict[str, list[Verdict]] | None = None, today: date | None = None,
-                   check_schedule: bool = False, charts: bool = True, calendar_path=None) -> Collected:
+                   check_schedule: bool = False, charts: bool = True, calendar_path=None,
+                   site_url: str | None = None) -> Collected:
     """Write every alert due, in one transaction: claim alerts from each article's current `verdicts` (what the
     pipeline's evaluate step recorded; when not given, that step runs here first), then release and schedule alerts.
+    Claim pages are linked under `site_url` (default $CLAIMWATCH_SITE_URL); muted claims' changes are recorded unsent.
     """
     catalogs, outcomes = list(catalogs), list(outcomes)
     today = today or date.today()
+    site_url = site_url or site_url_from_env()
     collected = Collected()
     outbox = Outbox(con)
     con.execute("begin transaction")
@@ -167,7 +220,8 @@ def collect_alerts(con: duckdb.DuckDBPyConnection, catalogs: Iterable[Catalog], 
         for catalog in catalogs:
             told = outbox.notices(catalog.article_id)
             current = collected.verdicts[catalog.article_id] = verdicts.get(catalog.article_id, [])
-            collected.new_alerts += _claim_alerts(con, outbox, catalog, told, current, charts)
+            collected.new_alerts += _claim_alerts(con, outbox, catalog, told, current, charts, site_url,
+                                                  muted_claims(con, today))
         others = problem_alerts(con, outcomes, catalogs, today)
         if check_schedule:
             others += overdue_alerts(con, today, calendar_path)

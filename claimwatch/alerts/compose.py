@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
+
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.judge import Verdict, overall, verdict_words
 
@@ -18,6 +20,8 @@ WORD = {"holds": "holds", "holds_over_coverage": "holds over the data's years", 
         "not_checkable": "not checkable", "depends_on_reading": "depends on the reading", None: "not yet told"}
 MODE = {"as_stated": "as stated", "latest": "latest period"}
 SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
+HEADER_LIMIT = 150  # and 150 in a header
+BLOCK_LIMIT = 50  # and 50 blocks in a message
 
 
 @dataclass(frozen=True)
@@ -55,15 +59,22 @@ def link(url: str, label: str) -> str:
 
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+    return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_LIMIT])).to_dict()
 
 
 def _header(title: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}}
+    return HeaderBlock(text=PlainTextObject(text=fit(title, HEADER_LIMIT), emoji=True)).to_dict()
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:SECTION_LIMIT])]).to_dict()
+
+
+def fit(text: str, limit: int) -> str:
+    """The text cut to `limit` characters at a word, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def verdict_text(verdict: str | None) -> str:
@@ -92,8 +103,15 @@ def _sources_text(files: list[SourceFile], mrkdwn: bool) -> str:
     if not files:
         return "the article's own figures"
     if mrkdwn:
-        return " · ".join(f"{link(f.url, f.file_name)} ({escape(f.release_id)})" for f in files)
+        return " · ".join(f"{link(f.url, f.file_name) if f.url else escape(f.file_name)} ({escape(f.release_id)})"
+                          for f in files)
     return "; ".join(f"{f.release_id} {f.url}" for f in files)
+
+
+def links_text(files: list[SourceFile], page_url: str | None) -> str:
+    """The claim's page on the site, then the agency's source files, as mrkdwn."""
+    page = f"{link(page_url, 'Claim page')} · " if page_url else ""
+    return f"{page}Sources: {_sources_text(files, mrkdwn=True)}"
 
 
 @dataclass(frozen=True)
@@ -168,10 +186,20 @@ def _title(claim: Claim, kind: str, events: list[ClaimEvent], current: list[Verd
     return f"? Checked: {claim.id} cannot be judged as published yet"
 
 
+def consequence(events: list[ClaimEvent]) -> str:
+    """The kind that matters most among a claim's events (correction first)."""
+    return min((e.kind for e in events), key=CONSEQUENCE_ORDER.index)
+
+
+def claim_title(claim: Claim, events: list[ClaimEvent], current: list[Verdict]) -> str:
+    """The claim's headline: the consequence for the article first."""
+    return _title(claim, consequence(events), events, current)
+
+
 def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent], current: list[Verdict],
-                files: list[SourceFile], chart: bytes | None = None) -> Alert:
+                files: list[SourceFile], chart: bytes | None = None, page_url: str | None = None) -> Alert:
     """One alert for one claim: the consequence first, then every reading in both modes and what changed."""
-    kind = min((e.kind for e in events), key=CONSEQUENCE_ORDER.index)
+    kind = consequence(events)
     title = _title(claim, kind, events, current)
     state = claim_state_lines(claim, current)
     changes = [f"{MODE[e.after.mode]}{', ' + e.after.reading_label if e.after.reading_label else ''}: "
@@ -183,6 +211,8 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
     if primary.verdict == "fails" and primary.supported:
         lines.append(f"The data support: “{primary.supported}”")
     lines.append(f"Sources: {_sources_text(files, mrkdwn=False)}")
+    if page_url:
+        lines.append(f"Claim page: {page_url}")
     blocks = [
         _header(title),
         _section(f"*{escape(article['title'])}*\n>{escape(claim.sentence)}"),
@@ -192,7 +222,7 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
     ]
     if primary.verdict == "fails" and primary.supported:
         blocks.append(_section(f"*The data support:* “{escape(primary.supported)}”"))
-    blocks.append(_context(f"Sources: {_sources_text(files, mrkdwn=True)}"))
+    blocks.append(_context(links_text(files, page_url)))
     return Alert(key, kind, title, "\n".join(lines), blocks, article.get("id"), claim.id,
                  f"{article.get('id')}/{claim.id}", chart)
 
@@ -227,19 +257,24 @@ def digest_alert(key: str, article: dict, claims: dict[str, Claim], verdicts: li
 
 
 def release_problem_alert(key: str, kind: str, source: str, label: str, release_id: str | None, detail: str,
-                          files: list[SourceFile], last_good: str | None, claims: list[str]) -> Alert:
-    """A release kept out (quarantined or rejected) or a source that could not be fetched."""
+                          files: list[SourceFile], last_good: str | None, claims: list[str], plain: str = "") -> Alert:
+    """A release kept out (quarantined or rejected) or a source that could not be fetched: in plain words first
+    (`plain`, from plain_words), the expectations and figures in the details."""
     what = {"quarantined": "failed validation and was kept out", "rejected": "could not be read and was kept out",
             "fetch_failed": "could not be fetched after its retries"}[kind]
-    title = f"⚠ Source problem: {source} {label}".rstrip() + f" {what}"
+    release = f"{source} {label}".rstrip()
+    title = f"⚠ Source problem: {plain} (release {label} kept out)" if plain else f"⚠ Source problem: {release} {what}"
+    if len(title) > HEADER_LIMIT:
+        title = f"⚠ Source problem: {release} {what}"
     stays = f"The last good data stay in force: {last_good}." if last_good else "No earlier release of this source is published."
     affected = ", ".join(claims) or "none"
-    lines = [title, f"Detail: {detail}", stays, f"Claims that rely on {source}: {affected}",
+    said = f"{release} {what}: {plain}." if plain else f"{release} {what}."
+    lines = [title, said, stays, f"Claims that rely on {source}: {affected}", f"Detail: {detail}",
              f"Release: {release_id or 'none stored'}", f"Sources: {_sources_text(files, mrkdwn=False)}"]
     blocks = [
         _header(title),
+        _section(f"{escape(said)}\n{escape(stays)}\n*Claims that rely on {escape(source)}:* {escape(affected)}"),
         _section(f"*Detail:* {escape(detail)}"),
-        _section(f"{escape(stays)}\n*Claims that rely on {escape(source)}:* {escape(affected)}"),
         _context(f"Release: {escape(release_id or 'none stored')} · Sources: {_sources_text(files, mrkdwn=True)}"),
     ]
     return Alert(key, kind, title, "\n".join(lines), blocks)

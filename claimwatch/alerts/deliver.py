@@ -74,8 +74,8 @@ class BotPoster:
         """Post the alert; return its ts and the chart's file id (None when there is no chart or it failed)."""
         response = self._call(lambda: self.client.chat_postMessage(
             channel=self.settings.channel, text=alert["text"], blocks=json.loads(alert["blocks"]),
-            thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
-            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": alert["idempotency_key"]}}))
+            thread_ts=thread_ts, reply_broadcast=True if thread_ts and alert["kind"] == "correction" else None,
+            unfurl_links=False, unfurl_media=False, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": alert["idempotency_key"]}}))
         ts = response["ts"]
         if not alert.get("chart"):
             return ts, None
@@ -86,6 +86,15 @@ class BotPoster:
             return ts, upload["file"]["id"]
         except Exception:  # noqa: BLE001 - reported by the missing file id
             return ts, None
+
+    def note(self, text: str, blocks: list[dict], thread_ts: str) -> str | None:
+        """Post a pointer in a claim's thread; its ts, or None when it failed (the alert itself is delivered)."""
+        try:
+            return self._call(lambda: self.client.chat_postMessage(
+                channel=self.settings.channel, text=text, blocks=blocks, thread_ts=thread_ts,
+                unfurl_links=False, unfurl_media=False))["ts"]
+        except (NotSent, Unknown):
+            return None
 
     def find(self, alert: dict, thread_ts: str | None) -> str | None:
         """The ts of a message carrying this alert's key, if Slack already has it."""
@@ -154,6 +163,19 @@ def deliver(outbox: Outbox, settings: SlackSettings, printer: Printer = print,
     return results
 
 
+def _point_threads(outbox: Outbox, poster: BotPoster, alert: dict, destination: str, ts: str) -> None:
+    """A release message covering several claims is posted in the channel; each claim that already has a thread
+    gets a one-line pointer there, so its thread still tells its whole story."""
+    from claimwatch.alerts.release_message import thread_note
+
+    for claim in outbox.covered(alert["alert_id"]):
+        root = outbox.thread_root(f"{claim['article_id']}/{claim['claim_id']}", destination)
+        if root and root != ts and not claim["note_ts"]:
+            text, blocks = thread_note(claim["title"])
+            if note_ts := poster.note(text, blocks, root):
+                outbox.mark_note(alert["alert_id"], claim["article_id"], claim["claim_id"], note_ts)
+
+
 def _send(outbox: Outbox, settings: SlackSettings, poster, alert: dict, resend: bool, printer: Printer) -> Delivery:
     alert_id, destination = alert["alert_id"], settings.destination
     thread_ts = outbox.thread_root(alert["thread_key"], destination) if poster.via == "slack" else None
@@ -185,5 +207,7 @@ def _send(outbox: Outbox, settings: SlackSettings, poster, alert: dict, resend: 
         return Delivery(alert_id, status, error)
     missing = "the chart could not be uploaded" if alert.get("chart") and poster.via == "slack" and not file_id else None
     outbox.mark_delivered(alert_id, poster.via, destination, ts, thread_ts, file_id, missing)
+    if poster.via == "slack" and not alert["thread_key"]:
+        _point_threads(outbox, poster, alert, destination, ts)
     printer(f"alert {alert_id}: delivered via {poster.via}" + (f" (ts {ts})" if ts else ""))
     return Delivery(alert_id, "delivered", missing or "")

@@ -29,18 +29,24 @@ class Outbox:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
 
-    def enqueue(self, alert: Alert) -> tuple[int, bool]:
-        """Write an alert unless its key is already there; return its id and whether it is new."""
+    def enqueue(self, alert: Alert, status: str = "pending", claims: list[tuple[str, str, str]] = ()) -> tuple[int, bool]:
+        """Write an alert unless its key is already there; return its id and whether it is new.
+
+        `status` is 'pending' (to be sent) or 'muted' (recorded only); `claims` are the (claim id, kind, headline)
+        of every claim the message covers."""
         row = self.con.execute("select alert_id from alerts where idempotency_key = ?", [alert.key]).fetchone()
         if row:
             return row[0], False
         alert_id = self.con.execute("select coalesce(max(alert_id), 0) + 1 from alerts").fetchone()[0]
         self.con.execute(
             "insert into alerts (alert_id, idempotency_key, kind, article_id, claim_id, thread_key, title, text,"
-            " blocks, chart, created_at, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+            " blocks, chart, created_at, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [alert_id, alert.key, alert.kind, alert.article_id, alert.claim_id, alert.thread_key, alert.title,
-             alert.text, json.dumps(alert.blocks, ensure_ascii=False), alert.chart, _now()],
+             alert.text, json.dumps(alert.blocks, ensure_ascii=False), alert.chart, _now(), status],
         )
+        for claim_id, kind, title in claims:
+            self.con.execute("insert into alert_claims (alert_id, article_id, claim_id, kind, title) values (?, ?, ?, ?, ?)",
+                             [alert_id, alert.article_id, claim_id, kind, title])
         return alert_id, True
 
     def get(self, alert_id: int) -> dict | None:
@@ -79,14 +85,25 @@ class Outbox:
         self.con.execute("update alerts set status = ?, last_error = ? where alert_id = ?", [status, error, alert_id])
 
     def thread_root(self, thread_key: str | None, destination: str) -> str | None:
-        """The Slack ts of the first top-level message of this thread key at this destination."""
+        """The Slack ts of the first top-level message of this thread key (article/claim) at this destination:
+        the claim's own alert, or a release message that covered the claim."""
         if not thread_key:
             return None
         row = self.con.execute(
-            "select slack_ts from alerts where thread_key = ? and destination = ? and delivered_via = 'slack'"
-            " and slack_ts is not null and slack_thread_ts is null order by alert_id limit 1",
+            "select slack_ts from alerts where destination = $2 and delivered_via = 'slack' and slack_ts is not null"
+            " and slack_thread_ts is null and (thread_key = $1 or alert_id in (select alert_id from alert_claims"
+            " where article_id || '/' || claim_id = $1)) order by alert_id limit 1",
             [thread_key, destination]).fetchone()
         return row[0] if row else None
+
+    def covered(self, alert_id: int) -> list[dict]:
+        """The claims an alert covers, each with its headline and the pointer posted in its thread."""
+        return _dicts(self.con.execute("select * from alert_claims where alert_id = ? order by claim_id", [alert_id]))
+
+    def mark_note(self, alert_id: int, article_id: str, claim_id: str, note_ts: str) -> None:
+        """Record the pointer posted in a claim's own thread to the release message."""
+        self.con.execute("update alert_claims set note_ts = ? where alert_id = ? and article_id = ? and claim_id = ?",
+                         [note_ts, alert_id, article_id, claim_id])
 
     def notices(self, article_id: str) -> dict[tuple[str, str | None, str], tuple[Verdict, int]]:
         """What the newsroom was last told about each claim, reading and mode, with the alert that told them."""

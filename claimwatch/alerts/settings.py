@@ -82,3 +82,9 @@ def settings_from_env(environ: Mapping[str, str] | None = None, **overrides) -> 
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return SlackSettings(**values)
+
+
+def site_url_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """Where the status site is published ($CLAIMWATCH_SITE_URL): alerts link each claim's page under it."""
+    env = os.environ if environ is None else environ
+    return env.get("CLAIMWATCH_SITE_URL") or None

@@ -2,7 +2,7 @@
 create table if not exists alerts (
     alert_id integer primary key,  -- shown by `claimwatch alerts`; `--resend ID` sends one again
     idempotency_key varchar not null unique,  -- the same event never makes two alerts
-    kind varchar not null,  -- 'digest', 'claim_change', 'quarantined', 'rejected', 'fetch_failed', 'overdue', 'pipeline_failed'
+    kind varchar not null,  -- 'digest', the lead claim's consequence ('correction', 'update', 'revision', 'close_to_failing', 'checked'), 'quarantined', 'rejected', 'fetch_failed', 'overdue', 'pipeline_failed'
     article_id varchar,
     claim_id varchar,
     thread_key varchar,  -- alerts with the same key (one claim) go in one Slack thread
@@ -11,7 +11,7 @@ create table if not exists alerts (
     blocks varchar not null,  -- Slack Block Kit blocks, JSON
     chart blob,  -- PNG of the indicator with the claimed level, uploaded into the message's thread
     created_at timestamptz not null,
-    status varchar not null,  -- 'pending', 'sending' (outcome unknown: checked against Slack before any retry), 'delivered', 'printed' (no Slack configured), 'unconfirmed' (webhook outcome unknown: see `--resend`)
+    status varchar not null,  -- 'pending', 'muted' (recorded while its claims were muted; never posted), 'sending' (outcome unknown: checked against Slack before any retry), 'delivered', 'printed' (no Slack configured), 'unconfirmed' (webhook outcome unknown: see `--resend`)
     attempts integer not null default 0,
     last_attempt_at timestamptz,
     last_error varchar,  -- never holds a token, channel or webhook URL
