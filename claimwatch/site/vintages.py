@@ -70,9 +70,9 @@ def vintage_series(con: duckdb.DuckDBPyConnection, claim: Claim, releases: list[
     return found
 
 
-def write_cache(path: Path, claim: Claim, series: dict) -> None:
-    """Keep the vintages' series for the next build."""
-    path.write_text(json.dumps({"key": cache_key(claim), "vintages": series}))
+def cache_bytes(claim: Claim, series: dict) -> bytes:
+    """The vintages' series as the next build reads them back (charts/<claim>.vintages.json)."""
+    return json.dumps({"key": cache_key(claim), "vintages": series}).encode()
 
 
 def ladder(claim: Claim, releases: list[tuple[str, datetime]], series: dict, labels: dict[str, str]) -> Ladder | None:
