@@ -45,7 +45,7 @@ def _environment(site: Path) -> Environment:
 
 def caveat(v) -> str:
     """What a verdict is said of, to print on the verdict itself: the mode and period, and the reading."""
-    reading = f"; read as {v.reading_label}{' (primary)' if v.primary else ''}" if v.reading else ""
+    reading = f"; reading: {v.reading_label}{' (primary)' if v.primary else ''}" if v.reading else ""
     return f"{MODE[v.mode]}, {v.period}{reading}"
 
 

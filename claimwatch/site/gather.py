@@ -14,7 +14,6 @@ from claimwatch.site.vintages import ladder as vintage_ladder, vintage_series, c
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
 from claimwatch.claims.steps import (Step, _inputs, _published, claim_changes, claim_hash, current_verdicts,
                                      published_inputs, unstored_counts)
-from claimwatch.sources.base import period_text
 
 HISTORY_ROWS = 36  # releases of changes a claim page lists; `claimwatch history` shows every step
 from claimwatch.claims.judge import Verdict, overall
@@ -102,6 +101,11 @@ def claim_images(con: duckdb.DuckDBPyConnection, claim: Claim, key: str, previou
     if ladder is not None:
         images |= {"vintages.png": render_ladder_png(ladder), "vintages.phone.png": render_ladder_png(ladder, PHONE)}
     return images
+
+
+def period_text(when, grain: str) -> str:
+    """A period as a reader says it: 'August 2025', or '2024' for yearly data."""
+    return str(when.year) if grain == "year" else f"{when:%B %Y}"
 
 
 def _release_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
