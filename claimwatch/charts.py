@@ -5,12 +5,19 @@ date), `y` and optionally `series` (one line each), ordered by x; a `title` and 
 level drawn as a dashed line (a number; for a level computed from the data, the query returns it instead as a
 `level` column, the same on every row); `level_label`, which may use `{level}` (e.g. `{level:,.0f}`); and `mark`,
 the x to highlight (a year, or an ISO date for monthly data). The arithmetic (units, ratios) is done in the SQL.
+
+`render_png(data, trigger=x)` also marks the period that triggered an alert (when it is not the stated one), and
+`size=PHONE` draws the chart for a phone screen: the status site serves it below 600 px, so that its smallest
+text, shown about 340 px wide, is still 10 px or more (the smallest text's pixel size is kept in the PNG's
+`min-text-px` field, which the site's tests read).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import textwrap
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -19,6 +26,7 @@ from matplotlib import dates as mdates
 from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from claimwatch.claims.catalog import Claim, indicator_sql
 
@@ -32,6 +40,37 @@ SERIES_STYLES = (  # colour (Okabe-Ito), line style, marker: the series differ w
 LEVEL_COLOR = "#333333"
 LEVEL_DASHES = (0, (6, 3))  # the level alone is dashed
 MAX_MARKERS = 24  # markers on a line, at most (every nth point on long series)
+TRIGGER_COLOR = "#B42318"
+
+
+@dataclass(frozen=True)
+class ChartSize:
+    """A chart's size in inches and pixels per inch, and its text sizes in points."""
+
+    width: float
+    height: float
+    dpi: int
+    title: float
+    text: float  # ticks, axis label, legend, values
+    title_chars: int  # a longer title is wrapped
+    max_ticks: int
+    legend_below: bool = False  # a narrow chart has no room for the legend inside the axes
+
+
+DESKTOP = ChartSize(6, 3, 110, 10, 7.5, 90, 8)  # 660×330 px, shown at its own size
+PHONE = ChartSize(3.6, 3.6, 200, 10, 8.5, 40, 5, True)  # 720×720 px, shown about 340 px wide on a 390 px screen
+
+
+def add_legend(fig: Figure, ax, handles: list, size: ChartSize) -> None:
+    """The legend inside the axes, or below them (labels wrapped) on a narrow chart."""
+    if not handles:
+        return
+    if not size.legend_below:
+        ax.legend(handles=handles, fontsize=size.text, framealpha=0.9, edgecolor="none", handlelength=2.8)
+        return
+    for handle in handles:
+        handle.set_label(textwrap.fill(handle.get_label(), size.title_chars - 4))
+    fig.legend(handles=handles, loc="outside lower left", fontsize=size.text, frameon=False, handlelength=2.4)
 
 
 @dataclass(frozen=True)
@@ -132,7 +171,7 @@ def _crowded(points: list[tuple[X, float]], xs: list[X], mark: X, y: float, abov
     return sum(x in near and x != mark and low <= v <= high for x, v in points) + (n if below_axis else 0)
 
 
-def _highlight(ax, data: ChartData, points: list[tuple[X, float]]) -> None:
+def _highlight(ax, data: ChartData, points: list[tuple[X, float]], fontsize: float) -> None:
     """A dot and the value at the marked x on every line that has it, and a faint vertical rule."""
     xs = sorted({x for x, _ in points})
     ax.axvline(data.mark, color="#bbbbbb", linewidth=0.8, linestyle=":", zorder=0)
@@ -149,15 +188,70 @@ def _highlight(ax, data: ChartData, points: list[tuple[X, float]]) -> None:
         above = rank == 0 and (len(hits) > 1 or _crowded(points, xs, data.mark, y, True)
                                <= _crowded(points, xs, data.mark, y, False))
         ax.annotate(text, xy=(data.mark, y), xytext=(dx, 8 if above else -8 - 11 * max(0, rank - 1)),
-                    textcoords="offset points", ha=ha, va="bottom" if above else "top", fontsize=7.5,
+                    textcoords="offset points", ha=ha, va="bottom" if above else "top", fontsize=fontsize,
                     color=color, fontweight="bold", zorder=6,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
 
 
-def render_png(data: ChartData) -> bytes:
-    """The chart as a small PNG (about 660×330 pixels), byte for byte the same for the same data."""
-    fig = Figure(figsize=(6, 3), dpi=110, layout="constrained")
+def _trigger(ax, data: ChartData, trigger: X, points: list[tuple[X, float]], fontsize: float) -> None:
+    """A red rule and label at the period that triggered an alert, with a ring on each line's point there."""
+    ax.axvline(trigger, color=TRIGGER_COLOR, linewidth=1.2, linestyle="--", zorder=1)
+    ys = [y for x, y in points if x == trigger]
+    ax.plot([trigger] * len(ys), ys, linestyle="none", marker="o", markersize=9, markerfacecolor="none",
+            markeredgecolor=TRIGGER_COLOR, markeredgewidth=1.6, zorder=6)
+    xs = sorted({x for x, _ in points})
+    left = xs.index(trigger) / max(1, len(xs) - 1) > 0.5 if trigger in xs else True
+    ax.annotate(f"alert: {_x_text(trigger)}", xy=(trigger, 1), xycoords=("data", "axes fraction"),
+                xytext=(-4 if left else 4, -2), textcoords="offset points", ha="right" if left else "left",
+                va="top", fontsize=fontsize, color=TRIGGER_COLOR, fontweight="bold", zorder=6)
+
+
+def min_text_px(fig: Figure) -> float:
+    """The smallest visible text of a drawn figure, in the image's pixels."""
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return round(min(sizes) * fig.dpi / 72, 1)
+
+
+def format_axes(ax, points: list[tuple[X, float]], size: ChartSize) -> None:
+    """Ticks from zero for counts, concise dates or whole years on x, thousands separators on y, a light grid."""
+    if min(y for _, y in points) >= 0:
+        ax.set_ylim(bottom=0)  # counts and amounts from zero
+    if isinstance(points[0][0], date):
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=size.max_ticks)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    elif all(isinstance(x, int) for x, _ in points):
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=size.max_ticks, integer=True))
+        ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:.0f}"))  # years, without separators
+    ax.yaxis.set_major_formatter(_Thousands())
+    ax.tick_params(labelsize=size.text)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6, zorder=0)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def new_figure(size: ChartSize) -> Figure:
+    """An empty figure of this size with a canvas."""
+    fig = Figure(figsize=(size.width, size.height), dpi=size.dpi, layout="constrained")
     FigureCanvasAgg(fig)
+    return fig
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG, the same bytes for the same figure, with its smallest text's size in `min-text-px`."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():  # AutoDateLocator falls back to 6-month steps on a long range, as wanted
+        warnings.simplefilter("ignore", UserWarning)
+        fig.draw_without_rendering()
+        fig.savefig(buffer, format="png", metadata={"Software": None, "min-text-px": str(min_text_px(fig))})
+    return buffer.getvalue()
+
+
+def render_png(data: ChartData, trigger: X | str | None = None, size: ChartSize = DESKTOP) -> bytes:
+    """The chart as a small PNG (660×330 pixels; PHONE: 720×620), byte for byte the same for the same data.
+
+    `trigger`: the period that triggered an alert (a year, a date or an ISO date), marked in red when the data
+    have it and it is not the marked (stated) period."""
+    fig = new_figure(size)
     ax = fig.add_subplot()
     points = sorted((p for pts in data.series.values() for p in pts), key=lambda p: p[0])
     lines = []
@@ -171,31 +265,21 @@ def render_png(data: ChartData) -> bytes:
         legend.append(ax.axhline(data.level, color=LEVEL_COLOR, linestyle=LEVEL_DASHES, linewidth=1.2,
                                  label=data.level_label, zorder=2))
     if data.mark is not None and any(x == data.mark for x, _ in points):
-        _highlight(ax, data, points)
+        _highlight(ax, data, points, size.text)
+    trigger = _mark(trigger, data.series)
+    if trigger is not None and trigger != data.mark:
+        _trigger(ax, data, trigger, points, size.text)
     ax.margins(x=0.02, y=0.2)  # headroom for the mark's value
-    if min([y for _, y in points] + [data.level or 0]) >= 0:
-        ax.set_ylim(bottom=0)  # counts and amounts from zero
-    if isinstance(points[0][0], date):
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    elif all(isinstance(x, int) for x, _ in points):
-        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-        ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:.0f}"))  # years, without separators
-    ax.yaxis.set_major_formatter(_Thousands())
-    ax.set_title(data.title, fontsize=10, loc="left")
-    ax.set_ylabel(data.y_label, fontsize=8)
-    ax.tick_params(labelsize=7.5)
-    ax.grid(axis="y", color="#e5e5e5", linewidth=0.6, zorder=0)
-    ax.spines[["top", "right"]].set_visible(False)
-    if legend:
-        ax.legend(handles=legend, fontsize=7.5, framealpha=0.9, edgecolor="none", handlelength=2.8)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
+    format_axes(ax, points + ([(points[0][0], data.level)] if data.level is not None else []), size)
+    ax.set_title(textwrap.fill(data.title, size.title_chars), fontsize=size.title, loc="left")
+    ax.set_ylabel(data.y_label, fontsize=size.text)
+    add_legend(fig, ax, legend, size)
+    return png_bytes(fig)
 
 
-def claim_chart_png(con: duckdb.DuckDBPyConnection, claim: Claim) -> bytes | None:
-    """The claim's chart as PNG on the connection's current view of the store; None when it has none."""
+def claim_chart_png(con: duckdb.DuckDBPyConnection, claim: Claim, trigger: X | str | None = None,
+                    size: ChartSize = DESKTOP) -> bytes | None:
+    """The claim's chart as PNG on the connection's current view of the store (marking `trigger`, the period that
+    triggered an alert); None when it has none."""
     data = chart_data(con, claim)
-    return None if data is None else render_png(data)
+    return None if data is None else render_png(data, trigger, size)

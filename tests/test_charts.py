@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from claimwatch.charts import ChartData, chart_data, claim_chart_png, render_png
+from claimwatch.charts import PHONE, ChartData, chart_data, claim_chart_png, render_png
 from claimwatch.claims.catalog import indicator_sql, load_catalogs
 from claimwatch.claims.evaluate import set_as_of
 
@@ -121,3 +121,24 @@ def test_same_data_same_bytes():
     assert render_png(replace(data, level=6000.0)) != first
     yearly = ChartData("Yearly", "$ billion", {"x": [(2020, 1.5), (2021, 2.5)]})  # no level, no mark
     assert render_png(yearly)[:4] == b"\x89PNG"
+
+
+def test_the_period_that_triggered_an_alert_is_marked_apart_from_the_stated_one():
+    months = {"encounters": [(date(2025, m, 1), 1000.0 * m) for m in range(1, 13)]}
+    data = ChartData("Monthly", "encounters", months, mark=date(2025, 6, 1))
+    plain = render_png(data)
+    marked = render_png(data, trigger="2025-08-01")
+    assert marked != plain and render_png(data, trigger=date(2025, 8, 1)) == marked
+    assert render_png(data, trigger="2025-06-01") == plain  # the stated period is marked already
+    assert render_png(data, trigger="2030-01-01") == plain  # a period the data lack is not drawn
+    with Image.open(io.BytesIO(marked)) as image:  # the red rule and ring: pixels of the trigger colour
+        assert (180, 35, 24) in {p[:3] for p in image.convert("RGB").getdata()}
+    with Image.open(io.BytesIO(plain)) as image:
+        assert (180, 35, 24) not in {p[:3] for p in image.convert("RGB").getdata()}
+
+
+def test_a_phone_chart_keeps_its_text_at_10_px_when_shown_340_px_wide(built_con):
+    for claim in CHARTED:
+        with Image.open(io.BytesIO(claim_chart_png(built_con, claim, size=PHONE))) as image:
+            assert image.size == (720, 720), claim.id
+            assert float(image.info["min-text-px"]) * 340 / 720 >= 10, claim.id

@@ -1,15 +1,18 @@
 """The status site built from the recorded store, opened in headless Chromium (Debian's chromium, no download).
 
-Screenshots of the index and one claim page (desktop and phone widths) are saved in test-artifacts/site/.
+Screenshots of the index and one claim page at 1280 and 390 px (index-desktop/-phone, claim-desktop/-phone,
+claim-vintages-phone: the revision ladder on a phone) are saved in test-artifacts/site/ beside the project.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from claimwatch.claims.catalog import load_catalogs
@@ -69,7 +72,8 @@ def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, bui
     for claim in catalog.claims:
         item = page.locator(f"li#{claim.id}")
         assert item.locator("blockquote").inner_text() == claim.sentence
-        rows = item.locator("table.verdicts tr").all_inner_texts()[1:]
+        assert item.locator("h3").inner_text() == claim.title and claim.headline  # a plain headline, not the id
+        rows = item.locator("ul.verdicts > li").all_inner_texts()
         wanted = []  # per mode: the verdict over all readings (when there are several), then each reading's
         for mode in ("as_stated", "latest"):
             own = [v for v in expected if v.claim_id == claim.id and v.mode == mode]
@@ -85,7 +89,10 @@ def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, bui
     assert "Mexico's $839.9 billion against Canada's $762.1 billion" in buyer
     assert "◐ holds over the 25.8 years the data cover, since October 1999 (claim: 30 years)" in \
         page.locator("li#lowest_illegal_crossings_30_years").inner_text()
-    assert "Data through" in page.locator("li#mexico_exports_2024 .meta").inner_text()
+    assert "as stated, calendar 2024; reading: by U.S. goods exports (what Mexico buys) (primary)" in \
+        page.locator("li#mexico_largest_buyer ul.verdicts .verdict.fails").first.inner_text()  # caveat on the verdict
+    assert page.locator("li#per_capita_mexicans_canadians_worldbank .through").inner_text() == \
+        "Data through: February 2025 (census_trade); 2024 (worldbank_population)"  # per source
     assert page.locator("img").count() == 9 and broken_images(page) == []
     assert errors == []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -170,3 +177,79 @@ def test_a_chart_is_drawn_again_only_when_what_it_shows_changed(built_db, tmp_pa
         build_site(store.con, load_catalogs(), out, built_db.name)
     assert kept.read_bytes() == b"the previous build's file"
     assert redrawn.read_bytes().startswith(b"\x89PNG")
+
+
+def _chart_text_px(page) -> list[tuple[str, float]]:
+    """Each chart's smallest text as rendered: its size in the PNG (min-text-px) scaled to the image's shown width."""
+    found = []
+    for src, shown, natural in page.evaluate(
+            "[...document.querySelectorAll('img.chart')].map(i => [i.currentSrc, i.clientWidth, i.naturalWidth])"):
+        with Image.open(urlparse(src).path) as image:
+            found.append((src, float(image.info["min-text-px"]) * shown / natural))
+    return found
+
+
+def _squeezed_cells(page) -> list[str]:
+    """Table cells narrower than a third of their table (a column squeezed to a few characters)."""
+    return page.evaluate("""[...document.querySelectorAll('td')].filter(td => td.offsetWidth
+        < td.closest('table').offsetWidth / 3).map(td => td.innerText.slice(0, 40))""")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_front_page_answers_what_changed_and_what_needs_attention(site, browser, width):
+    page, errors = open_page(browser, (site / "index.html").as_uri(), width=width)
+    changed = page.locator("section#changed").inner_text()
+    assert "What changed since the last run?" in changed
+    assert "first run" in changed and "24 release(s)" in changed  # the recorded store was written by one run
+    needs = page.locator("section#attention ol.attention > li").all_inner_texts()
+    kinds = page.locator("section#attention ol.attention > li").evaluate_all("ls => ls.map(l => l.className)")
+    assert kinds[:3] == ["correction", "correction", "clarification"]
+    assert needs[0].startswith("Correction needed: Mexico is the largest buyer of U.S. goods")
+    assert any(t.startswith("Update: June 2025: the fewest border encounters on record") and "July 2025" in t
+               for t in needs)
+    order = ["correction", "clarification", "update", "close", "overdue"]
+    assert kinds == sorted(kinds, key=order.index) and "update" in kinds
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no horizontal scroll
+    texts = _chart_text_px(page)
+    assert len(texts) == 9 and all(px >= 10 for _, px in texts), texts
+    if width == 390:
+        assert all(src.endswith(".phone.png") for src, _ in texts)
+    assert errors == []
+
+
+def test_a_claim_page_has_the_revision_ladder_and_stacks_its_tables_on_a_phone(site, browser):
+    url = (site / "claims" / "june_2025_vs_2021_2024_average.html").as_uri()
+    desktop, errors = open_page(browser, url)
+    ladder = desktop.locator("section#vintages")
+    rows = ladder.locator("table.vintages tbody tr").all_inner_texts()
+    assert len(rows) == 11  # every CBP nationwide release changed the series
+    assert rows[0].startswith("cbp_encounters fy22-fy25 (data through September 2025)") and "25,185 encounters" in rows[0]
+    assert sum("not yet published" in r for r in rows) == 10  # June 2025 is in the newest file only
+    assert desktop.locator("img.ladder").evaluate("i => i.naturalWidth") == 660 and broken_images(desktop) == []
+    assert _squeezed_cells(desktop) != []  # on a desktop, the history table has many narrow columns
+    desktop.screenshot(path=ARTIFACTS / "claim-vintages-desktop.png", full_page=True)
+    phone, _ = open_page(browser, url, width=390)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert _squeezed_cells(phone) == []  # stacked: every cell has the table's width
+    assert phone.locator("table.vintages td").first.evaluate("td => getComputedStyle(td).display") == "block"
+    texts = _chart_text_px(phone)
+    assert [Path(urlparse(s).path).name for s, _ in texts] == [
+        "june_2025_vs_2021_2024_average.phone.png", "june_2025_vs_2021_2024_average.vintages.phone.png"]
+    assert all(px >= 10 for _, px in texts), texts
+    phone.locator("section#vintages").screenshot(path=ARTIFACTS / "claim-vintages-phone.png")
+    assert errors == []
+
+
+def test_the_ladder_and_its_series_are_read_back_not_queried_again(built_db, tmp_path):
+    out = tmp_path / "site"
+    with open_store(built_db, read_only=True) as store:
+        build_site(store.con, load_catalogs(), out, built_db.name)
+        cache = out / "charts" / "mexico_exports_2024.vintages.json"
+        doc = json.loads(cache.read_text())
+        newest = max(doc["vintages"], key=lambda rid: rid.startswith("census_trade/2025-04"))
+        doc["vintages"][newest] = [doc["vintages"][newest][0], [[2024, 999.5]]]  # a planted figure
+        cache.write_text(json.dumps(doc))
+        (out / "charts" / "mexico_exports_2024.key").write_text("changed")  # redraw the charts from the series
+        build_site(store.con, load_catalogs(), out, built_db.name)
+    page = (out / "claims" / "mexico_exports_2024.html").read_text()
+    assert "999.5" in page  # the stored series was used for a release already seen

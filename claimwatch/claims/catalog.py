@@ -65,6 +65,12 @@ class Claim:
     not_checkable: dict | None = None
     chart: dict | None = None
     catalog_path: str = field(default="", compare=False)  # the file it came from, for catalog errors
+    headline: str | None = None  # a short plain title for pages and lists (not part of the claim's hash)
+
+    @property
+    def title(self) -> str:
+        """The headline, else the id in words ('mexico_exports_2024' -> 'Mexico exports 2024')."""
+        return self.headline or self.id.replace("_", " ").capitalize()
 
     @property
     def primary(self) -> Reading:
@@ -111,7 +117,7 @@ class Catalog:
 
 
 READING_KEYS = {"id", "label", "primary", "indicator", "observe", "rule", "sources"}
-CLAIM_KEYS = {"id", "sentence", "meaning", "readings", "primary_why", "as_stated", "latest", "not_checkable", "chart",
+CLAIM_KEYS = {"id", "headline", "sentence", "meaning", "readings", "primary_why", "as_stated", "latest", "not_checkable", "chart",
               "indicator", "observe", "rule", "sources"}
 
 
@@ -199,6 +205,8 @@ def _claim_problems(entry: dict, known_sources: set[str]) -> list[str]:
     for key in ("id", "sentence", "meaning"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             found.append(f"needs a non-empty '{key}'")
+    if "headline" in entry and (not isinstance(entry["headline"], str) or not entry["headline"].strip()):
+        found.append("headline, when given, must be non-empty text")
     unknown = set(entry) - CLAIM_KEYS
     if unknown:
         found.append(f"unknown field(s) {sorted(unknown)}")
@@ -228,7 +236,7 @@ def _claim(entry: dict, path: Path) -> Claim:
                 if not entry.get("not_checkable") else ())
     return Claim(entry["id"], entry["sentence"], entry["meaning"], readings, entry.get("primary_why"),
                  entry.get("as_stated") or {}, entry.get("latest") or None, entry.get("not_checkable"),
-                 entry.get("chart"), str(path))
+                 entry.get("chart"), str(path), entry.get("headline"))
 
 
 def load_catalog(path: Path) -> Catalog:

@@ -58,7 +58,7 @@ def _queries(claim: Claim) -> str:
 
 def claim_hash(claim: Claim) -> str:
     """sha256 of the claim's catalog entry and the SQL of its indicators: it changes when either is edited."""
-    entry = {k: v for k, v in asdict(claim).items() if k != "catalog_path"}
+    entry = {k: v for k, v in asdict(claim).items() if k not in ("catalog_path", "headline")}  # wording only
     text = json.dumps([STEP_FORMAT, entry, _queries(claim)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from claimwatch.alerts.compose import MARK, MODE, WORD, figure_line, verdict_text
+from claimwatch.charts import _number
 from claimwatch.claims.judge import verdict_words
 from claimwatch.claims.catalog import Catalog, indicator_sql
+from claimwatch.site.front import attention, last_run
 from claimwatch.site.gather import claim_pages, source_pages
 from claimwatch.sources.base import period_text
 
@@ -34,11 +36,17 @@ def _environment(site: Path) -> Environment:
     env = Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape())
     env.globals.update(
         mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, modename=MODE.get, sign=MARK.get, word=WORD.get,
-        words=verdict_words, sql=indicator_sql,
+        words=verdict_words, sql=indicator_sql, caveat=caveat, number=_number,
         through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
         docs=lambda r: _docs_link(r, site / "sources"),
     )
     return env
+
+
+def caveat(v) -> str:
+    """What a verdict is said of, to print on the verdict itself: the mode and period, and the reading."""
+    reading = f"; reading: {v.reading_label}{' (primary)' if v.primary else ''}" if v.reading else ""
+    return f"{MODE[v.mode]}, {v.period}{reading}"
 
 
 def _docs_link(release: dict, start: Path) -> str | None:
@@ -51,8 +59,9 @@ def _relative(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
-def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Path, store_name: str = "") -> Path:
-    """Build the site for the (first) catalog into `out`; return the index page."""
+def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Path, store_name: str = "",
+               today: date | None = None) -> Path:
+    """Build the site for the (first) catalog into `out`; return the index page (`today` decides what is overdue)."""
     out = Path(out)
     staging = out.with_name(out.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
@@ -66,10 +75,15 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
               "store": store_name, "sources": sources}
     verdicts = [code for p in pages for _, code, _, _ in p.modes]
     counts = [(w, verdicts.count(w)) for w in MARK if w and verdicts.count(w)]
-    (staging / "index.html").write_text(env.get_template("index.html").render(root="", pages=pages, counts=counts, **common))
+    current = [v for p in pages for v in p.verdicts]
+    run, needs = last_run(con, catalog, current), attention(con, catalog, current, today or date.today())
+    titles = {p.claim.id: p.claim.title for p in pages}
+    (staging / "index.html").write_text(env.get_template("index.html").render(
+        root="", pages=pages, counts=counts, run=run, attention=needs, titles=titles, **common))
     for page in pages:
+        for name, data in page.images.items():
+            (staging / "charts" / f"{page.claim.id}.{name}").write_bytes(data)
         if page.chart:
-            (staging / "charts" / f"{page.claim.id}.png").write_bytes(page.chart)
             (staging / "charts" / f"{page.claim.id}.key").write_text(page.chart_key)
         (staging / "claims" / f"{page.claim.id}.html").write_text(
             env.get_template("claim.html").render(root="../", page=page, **common))

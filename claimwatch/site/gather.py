@@ -8,9 +8,12 @@ from pathlib import Path
 
 import duckdb
 
-from claimwatch.charts import claim_chart_png
+from claimwatch.charts import PHONE, claim_chart_png
+from claimwatch.ladder_chart import Ladder, render_ladder_png
+from claimwatch.site.vintages import ladder as vintage_ladder, vintage_series, cache_bytes
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
-from claimwatch.claims.steps import Step, claim_changes, claim_hash, current_verdicts, published_inputs, unstored_counts
+from claimwatch.claims.steps import (Step, _inputs, _published, claim_changes, claim_hash, current_verdicts,
+                                     published_inputs, unstored_counts)
 
 HISTORY_ROWS = 36  # releases of changes a claim page lists; `claimwatch history` shows every step
 from claimwatch.claims.judge import Verdict, overall
@@ -26,11 +29,16 @@ class ClaimPage:
     verdicts: list[Verdict]
     history: list[Step] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
-    chart: bytes | None = None
-    data_through: str = ""
+    images: dict[str, bytes] = field(default_factory=dict)  # charts/<claim>.<name>: png, phone.png, vintages.png, …
+    data_through: list[tuple[str, str]] = field(default_factory=list)  # (source, newest period of its files used)
     unstored: int = 0  # vintages of its sources with no stored step (see `claimwatch backfill`)
     chart_key: str = ""  # what the chart was drawn from (see chart_key)
     earlier_changes: int = 0  # releases with changes before the ones listed
+    ladder: Ladder | None = None  # the chart's series as published in each stored vintage
+
+    @property
+    def chart(self) -> bool:
+        return "png" in self.images
 
     @property
     def modes(self) -> list[tuple[str, str, str, list[Verdict]]]:
@@ -73,13 +81,47 @@ def chart_key(claim: Claim, releases: list[str], code: bytes) -> str:
     return hashlib.sha256(f"{claim_hash(claim)}|{','.join(releases)}|".encode() + code).hexdigest()
 
 
-def claim_chart(con: duckdb.DuckDBPyConnection, claim: Claim, key: str, previous: Path | None) -> bytes | None:
-    """The claim's chart (PNG): the previous build's when its key is unchanged, else drawn now."""
+IMAGES = ("png", "phone.png", "vintages.png", "vintages.phone.png")
+
+
+def claim_images(con: duckdb.DuckDBPyConnection, claim: Claim, key: str, previous: Path | None,
+                 ladder: Ladder | None) -> dict[str, bytes]:
+    """The claim's charts (desktop and phone, and its revision ladder): the previous build's when its key is
+    unchanged, else drawn now."""
     if previous is not None:
-        png, stored = previous / f"{claim.id}.png", previous / f"{claim.id}.key"
-        if png.is_file() and stored.is_file() and stored.read_text() == key:
-            return png.read_bytes()
-    return claim_chart_png(con, claim)
+        stored = previous / f"{claim.id}.key"
+        if stored.is_file() and stored.read_text() == key:
+            files = {name: previous / f"{claim.id}.{name}" for name in IMAGES}
+            kept = {name: f.read_bytes() for name, f in files.items() if f.is_file()}
+            if "png" in kept:
+                return kept
+    images = {}
+    if (png := claim_chart_png(con, claim)) is not None:
+        images = {"png": png, "phone.png": claim_chart_png(con, claim, size=PHONE)}
+    if ladder is not None:
+        images |= {"vintages.png": render_ladder_png(ladder), "vintages.phone.png": render_ladder_png(ladder, PHONE)}
+    return images
+
+
+def period_text(when, grain: str) -> str:
+    """A period as a reader says it: 'August 2025', or '2024' for yearly data."""
+    return str(when.year) if grain == "year" else f"{when:%B %Y}"
+
+
+def _release_labels(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each release as a reader names it: source, label and the newest period it holds."""
+    return {rid: f"{source} {label} (data through {period_text(through, grain)})" if through else f"{source} {label}"
+            for rid, source, label, through, grain in con.execute(
+                "select release_id, source, release_label, data_through, grain from releases").fetchall()}
+
+
+def _through(files: list[dict]) -> list[tuple[str, str]]:
+    """Per source, the newest period of the files a claim's figures come from."""
+    newest: dict[str, dict] = {}
+    for f in files:
+        if f["data_through"] and (f["source"] not in newest or f["data_through"] > newest[f["source"]]["data_through"]):
+            newest[f["source"]] = f
+    return [(source, period_text(f["data_through"], f.get("grain", "month"))) for source, f in sorted(newest.items())]
 
 
 def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True,
@@ -88,18 +130,25 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
     again; a claim with no stored step yet is judged now and its history waits for `claimwatch backfill`)."""
     verdicts, _ = current_verdicts(con, catalog)
     unstored = unstored_counts(con, catalog) if history else {}
-    inputs, code = published_inputs(con, catalog.claims), (Path(__file__).parents[1] / "charts.py").read_bytes()
+    inputs, published, labels = published_inputs(con, catalog.claims), _published(con), _release_labels(con)
+    code = b"".join((Path(__file__).parents[1] / name).read_bytes() for name in ("charts.py", "ladder_chart.py"))
     pages = []
     for claim in catalog.claims:
         own = [v for v in verdicts if v.claim_id == claim.id]
         vintages = {r for v in own for r in v.vintages}
         files = release_files(con, vintages)
-        through = max((f["data_through"] for f in files if f["data_through"]), default=None)
         key = chart_key(claim, inputs[claim.id], code) if claim.indicator else ""
-        chart = claim_chart(con, claim, key, previous_charts) if claim.indicator else None
+        ladder, images = None, {}
+        if claim.indicator and claim.chart:
+            releases = _inputs(published, claim)
+            cache = previous_charts / f"{claim.id}.vintages.json" if previous_charts is not None else None
+            series = vintage_series(con, claim, releases, cache)
+            ladder = vintage_ladder(claim, releases, series, labels)
+            images = claim_images(con, claim, key, previous_charts, ladder)
+            images["vintages.json"] = cache_bytes(claim, series)
         steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)
-        pages.append(ClaimPage(claim, own, steps, files, chart, f"{through:%B %Y}" if through else "",
-                               unstored.get(claim.id, 0), key, earlier))
+        pages.append(ClaimPage(claim, own, steps, files, images, _through(files), unstored.get(claim.id, 0), key,
+                               earlier, ladder))
     return pages
 
 

@@ -1,0 +1,100 @@
+"""The revision ladder of each charted claim: its chart's first series as the store stood after each release.
+
+Each published release of the claim's sources is one as-of view of the store (claimwatch/store/views.py); the
+series read there never changes once that release is written, so it is kept in the site folder
+(`charts/<claim>.vintages.json`, keyed by the claim's hash and the chart code) and read only for new releases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from claimwatch.charts import X, chart_data
+from claimwatch.claims.catalog import Claim
+from claimwatch.claims.evaluate import set_as_of
+from claimwatch.claims.steps import claim_hash
+from claimwatch.ladder_chart import Ladder, Vintage
+
+CODE = (Path(__file__).parents[1] / "charts.py", Path(__file__))
+
+
+def _encode(x: X) -> object:
+    return {"date": x.isoformat()} if isinstance(x, date) else x
+
+
+def _decode(x: object) -> X:
+    if isinstance(x, dict):
+        value = x["date"]
+        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    return x
+
+
+def cache_key(claim: Claim) -> str:
+    """What a vintage's series depends on besides its release: the claim's entry and SQL, and this code."""
+    digest = hashlib.sha256(claim_hash(claim).encode())
+    for path in CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _first_series(con: duckdb.DuckDBPyConnection, claim: Claim) -> tuple[str, list] | None:
+    data = chart_data(con, claim)
+    if data is None:
+        return None
+    name, points = next(iter(data.series.items()))
+    return name, [[_encode(x), y] for x, y in points]
+
+
+def vintage_series(con: duckdb.DuckDBPyConnection, claim: Claim, releases: list[tuple[str, datetime]],
+                   cache: Path | None) -> dict[str, tuple[str, list] | None]:
+    """release id -> (series name, points) as the store stood once it was written; cached ones read, not queried."""
+    key = cache_key(claim)
+    kept: dict = {}
+    if cache is not None and cache.is_file():
+        stored = json.loads(cache.read_text())
+        kept = stored["vintages"] if stored.get("key") == key else {}
+    found = {rid: (tuple(kept[rid]) if kept[rid] else None) for rid, _ in releases if rid in kept}
+    newest = releases[-1][0] if releases else None
+    try:
+        for rid, at in releases:
+            if rid not in found:
+                set_as_of(con, None if rid == newest else at)
+                found[rid] = _first_series(con, claim)
+    finally:
+        set_as_of(con, None)
+    return found
+
+
+def cache_bytes(claim: Claim, series: dict) -> bytes:
+    """The vintages' series as the next build reads them back (charts/<claim>.vintages.json)."""
+    return json.dumps({"key": cache_key(claim), "vintages": series}).encode()
+
+
+def ladder(claim: Claim, releases: list[tuple[str, datetime]], series: dict, labels: dict[str, str]) -> Ladder | None:
+    """The vintages that changed the series (oldest first), or None when no vintage has it."""
+    kept: list[Vintage] = []
+    name = ""
+    for rid, _ in releases:
+        found = series.get(rid)
+        if not found:
+            continue
+        name, points = found
+        decoded = tuple((_decode(x), y) for x, y in points)
+        if kept and kept[-1].points == decoded:
+            continue
+        kept.append(Vintage(rid, labels.get(rid, rid), decoded))
+    if not kept:
+        return None
+    chart = claim.chart or {}
+    mark = chart.get("mark")
+    sample = kept[-1].points[0][0]
+    if isinstance(sample, date) and isinstance(mark, str):
+        mark = date.fromisoformat(mark)
+    if isinstance(sample, datetime) and isinstance(mark, date) and not isinstance(mark, datetime):
+        mark = datetime.combine(mark, datetime.min.time())
+    return Ladder(chart.get("title", claim.id), chart.get("y_label", ""), name, tuple(kept), mark)
