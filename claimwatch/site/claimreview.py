@@ -31,8 +31,7 @@ def item_reviewed(article: dict) -> dict:
     published = str(article["published"]) if article.get("published") else None
     appearance = _drop_empty({"@type": "Article", "headline": article.get("title"), "url": article.get("url"),
                               "author": author, "datePublished": published})
-    return _drop_empty({"@type": "Claim", "appearance": appearance, "author": author, "datePublished": published,
-                        "firstAppearance": appearance})
+    return _drop_empty({"@type": "Claim", "appearance": appearance, "author": author, "datePublished": published})
 
 
 def review_rating(verdicts: list[Verdict]) -> dict:
