@@ -18,25 +18,28 @@ from claimwatch.alerts.compose import MARK, MODE, WORD, figure_line, verdict_tex
 from claimwatch.charts import _number
 from claimwatch.claims.judge import verdict_words
 from claimwatch.claims.catalog import Catalog, indicator_sql
+from claimwatch.site.datadocs import site_folder
+from claimwatch.site.enrich import enrich_site
 from claimwatch.site.front import attention, last_run
 from claimwatch.site.gather import claim_pages, source_pages
+from claimwatch.site.provenance import published_text
 from claimwatch.sources.base import period_text
 
 DEFAULT_SITE = Path("data") / "site"
 
 
 def site_dir(explicit: str | Path | None = None, db: str | Path | None = None) -> Path:
-    """The site folder: explicit, else $CLAIMWATCH_SITE, else site/ beside the store (data/site by default)."""
+    """The site folder: explicit, else $CLAIMWATCH_SITE, else the store's own beside it (data/site, data/<name>-site)."""
     if explicit or os.environ.get("CLAIMWATCH_SITE"):
         return Path(explicit or os.environ["CLAIMWATCH_SITE"])
-    return Path(db).parent / "site" if db else DEFAULT_SITE
+    return site_folder(db) if db else DEFAULT_SITE
 
 
 def _environment(site: Path) -> Environment:
     env = Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape())
     env.globals.update(
         mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, modename=MODE.get, sign=MARK.get, word=WORD.get,
-        words=verdict_words, sql=indicator_sql, caveat=caveat, number=_number,
+        words=verdict_words, sql=indicator_sql, caveat=caveat, number=_number, published=published_text,
         through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
         docs=lambda r: _docs_link(r, site / "sources"),
     )
@@ -70,6 +73,7 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     (staging / "charts").mkdir()
     catalog = catalogs[0]
     pages, sources = claim_pages(con, catalog, previous_charts=out / "charts"), source_pages(con)
+    enrich_site(con, catalog, pages, sources, staging)
     env = _environment(out)
     common = {"article": catalog.article, "built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
               "store": store_name, "sources": sources}

@@ -1,0 +1,90 @@
+"""Every figure behind a claim's verdicts as CSV and JSON files beside its page, and the SQL that finds them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from claimwatch.claims.catalog import Claim
+from claimwatch.claims.judge import Verdict, figure_text
+from claimwatch.site.filled_sql import filled_sql
+
+DOWNLOADS = "downloads"  # folder inside the site
+COLUMNS = ("claim_id", "mode", "reading", "verdict", "period", "figure", "value", "text", "vintages")
+
+
+@dataclass
+class ClaimFiles:
+    """A claim page's downloads and its SQL with the parameters filled in, per reading and mode."""
+
+    csv: str = ""  # links relative to the site's root
+    json: str = ""
+    queries: list[tuple[str, str]] = field(default_factory=list)  # (what, SQL)
+
+
+def figure_rows(claim: Claim, verdicts: list[Verdict]) -> list[dict]:
+    """One row per figure behind each verdict: the observed, the claimed, the margin and every named figure."""
+    rows = []
+    for v in verdicts:
+        display = claim.reading(v.reading).rule.get("display") if claim.readings else None
+        named = [("observed", v.observed), ("claimed", v.claimed), ("margin", v.margin)]
+        named += [(name, value) for name, value in (v.figures or {}).items()]
+        for name, value in named:
+            if value is None:
+                continue
+            rows.append({"claim_id": claim.id, "mode": v.mode, "reading": v.reading or "", "verdict": v.verdict,
+                         "period": v.period, "figure": name, "value": value,
+                         "text": figure_text(value, display), "vintages": " ".join(v.vintages)})
+    return rows
+
+
+def figures_csv(rows: list[dict]) -> str:
+    """The rows as CSV (values at full precision)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**r, "value": repr(float(r["value"]))} for r in rows)
+    return out.getvalue()
+
+
+def figures_json(claim: Claim, verdicts: list[Verdict], queries: list[tuple[str, str]]) -> str:
+    """The claim, each verdict with its figures, and the filled SQL, as one JSON document."""
+    doc = {"claim_id": claim.id, "sentence": claim.sentence, "verdicts": [
+        {"mode": v.mode, "reading": v.reading, "reading_label": v.reading_label, "primary": v.primary,
+         "verdict": v.verdict, "period": v.period, "observed": v.observed, "claimed": v.claimed, "margin": v.margin,
+         "figures": v.figures or {}, "vintages": list(v.vintages), "sentence": v.sentence} for v in verdicts],
+        "sql": [{"what": what, "sql": sql} for what, sql in queries]}
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def claim_queries(con: duckdb.DuckDBPyConnection, claim: Claim, modes: list[str]) -> list[tuple[str, str]]:
+    """Each reading's observe SQL in each mode, ready to paste into duckdb."""
+    found = []
+    for reading in claim.readings:
+        for mode in modes:
+            sql = filled_sql(con, claim, reading, mode)
+            if sql:
+                label = f"{reading.label}, " if reading.id else ""
+                found.append((f"{label}{mode.replace('_', ' ')}", sql))
+    return found
+
+
+def write_claim_files(con: duckdb.DuckDBPyConnection, claim: Claim, verdicts: list[Verdict], site: Path) -> ClaimFiles:
+    """Write downloads/<claim>.csv and .json into the site; return their links and the filled SQL."""
+    folder = site / DOWNLOADS
+    folder.mkdir(exist_ok=True)
+    modes = list(dict.fromkeys(v.mode for v in verdicts))
+    queries = claim_queries(con, claim, modes)
+    rows = figure_rows(claim, verdicts)
+    files = ClaimFiles(queries=queries)
+    if rows:
+        (folder / f"{claim.id}.csv").write_text(figures_csv(rows), encoding="utf-8")
+        files.csv = f"{DOWNLOADS}/{claim.id}.csv"
+    (folder / f"{claim.id}.json").write_text(figures_json(claim, verdicts, queries), encoding="utf-8")
+    files.json = f"{DOWNLOADS}/{claim.id}.json"
+    return files

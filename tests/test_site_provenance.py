@@ -1,0 +1,192 @@
+"""Provenance that survives hosting: agency URLs, bundled Data Docs, downloads, filled SQL, ClaimReview, source pages.
+
+The site is built from the recorded store, then moved to another folder (as a host would receive it) before it is
+read. The Chromium test serves the moved folder over local HTTP at 390 px and downloads a claim's CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import html
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from claimwatch.claims.catalog import load_catalogs
+from claimwatch.claims.steps import current_verdicts
+from claimwatch.site.build import build_site, site_dir
+from claimwatch.store import open_store
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "site"
+DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
+HREF = re.compile(r'href="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def hosted(built_db, tmp_path_factory) -> Path:
+    """The recorded store's site, built beside a copy of the store and then moved elsewhere (as a host gets it)."""
+    folder = tmp_path_factory.mktemp("built")
+    with open_store(built_db, read_only=True) as store:
+        build_site(store.con, load_catalogs(), folder / "site", built_db.name)
+    moved = tmp_path_factory.mktemp("hosted") / "public"
+    shutil.move(folder / "site", moved)
+    return moved
+
+
+def text_files(site: Path) -> list[Path]:
+    return [p for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".csv", ".css", ".js")]
+
+
+def test_files_carry_agency_urls_and_publication_dates_and_no_local_path(hosted, shared_data):
+    leaks = [str(p.relative_to(hosted)) for p in text_files(hosted) if "file://" in p.read_text(errors="replace")]
+    assert leaks == []
+    claim = (hosted / "claims" / "mexico_exports_2024.html").read_text()
+    assert 'href="https://www.census.gov/foreign-trade/balance/country.xlsx"' in claim
+    assert "April 2025" in claim  # the 2025-04 vintage's release month, beside the day claimwatch fetched it
+    source = (hosted / "sources" / "cbp_encounters.html").read_text()
+    provenance = (shared_data / "PROVENANCE.md").read_text()
+    url = re.search(r"\*\*Publisher / original URL:\*\* (\S+fy21-fy24-apr-state\.csv)", provenance).group(1)
+    assert f'href="{url}"' in source and "published May 2024" in source  # "published ~2024-05" in PROVENANCE.md
+
+
+def test_bundled_data_docs_links_resolve_inside_the_moved_site(hosted, built_con):
+    page = hosted / "sources" / "cbp_encounters.html"
+    links = re.findall(r'class="data-docs" href="([^"]+)"', page.read_text())
+    assert links and all(not urlsplit(link).scheme for link in links)
+    targets = {(page.parent / unquote(link)).resolve() for link in links}
+    assert all(t.is_file() and t.is_relative_to(hosted.resolve()) for t in targets)
+    releases = built_con.execute("select count(*) from releases where source = 'cbp_encounters'").fetchone()[0]
+    indexes = [t for t in targets if t.name == "index.html"]
+    assert len(indexes) == 1 and releases == 11  # one run validated every release: its Data Docs, copied once
+    rows_pages = [link for link in links if "/rows/" in link]
+    assert len(rows_pages) == releases  # each release links its own validation page
+
+
+def test_the_csv_download_equals_the_verdicts_figures(hosted, built_con):
+    catalog = load_catalogs()[0]
+    verdicts, _ = current_verdicts(built_con, catalog)
+    for claim_id in ("mexico_largest_buyer", "lowest_illegal_crossings_30_years"):
+        page = (hosted / "claims" / f"{claim_id}.html").read_text()
+        assert f'href="../downloads/{claim_id}.csv"' in page and f'href="../downloads/{claim_id}.json"' in page
+        rows = list(csv.DictReader(io.StringIO((hosted / "downloads" / f"{claim_id}.csv").read_text())))
+        got = {(r["mode"], r["reading"], r["figure"]): float(r["value"]) for r in rows}
+        own = [v for v in verdicts if v.claim_id == claim_id]
+        want = {(v.mode, v.reading or "", name): value for v in own
+                for name, value in [("observed", v.observed), ("claimed", v.claimed), ("margin", v.margin),
+                                    *(v.figures or {}).items()] if value is not None}
+        assert got == want and len(got) >= 6
+        doc = json.loads((hosted / "downloads" / f"{claim_id}.json").read_text())
+        assert [d["observed"] for d in doc["verdicts"]] == [v.observed for v in own]
+
+
+def test_the_filled_sql_runs_in_the_duckdb_cli_and_returns_the_figure(hosted, built_db, built_con):
+    catalog = load_catalogs()[0]
+    verdicts, _ = current_verdicts(built_con, catalog)
+    checked = 0
+    for claim_id in ("mexico_exports_2024", "lowest_illegal_crossings_30_years", "mexico_china_ratio_2024"):
+        doc = json.loads((hosted / "downloads" / f"{claim_id}.json").read_text())
+        page = (hosted / "claims" / f"{claim_id}.html").read_text()
+        for query, verdict in zip(doc["sql"], [v for v in verdicts if v.claim_id == claim_id]):
+            assert "$" not in query["sql"].split("\n", 1)[1]  # every parameter written in
+            assert query["sql"] in html.unescape(page)  # shown on the page as well
+            out = subprocess.run([DUCKDB_CLI, "-readonly", "-json", str(built_db), "-c", query["sql"]],
+                                 capture_output=True, text=True, check=True).stdout
+            rows = json.loads(out)
+            values = [v for row in rows for v in row.values() if isinstance(v, (int, float))]
+            assert any(abs(v - verdict.observed) < 1e-9 * max(1, abs(verdict.observed)) for v in values), query["what"]
+            checked += 1
+    assert checked == 6  # three claims, as stated and latest
+
+
+def json_ld(page: str) -> dict:
+    return json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+
+
+def test_every_claim_page_carries_a_claimreview_with_the_required_properties(hosted):
+    catalog = load_catalogs()[0]
+    site_wide = json.loads((hosted / "claimreviews.json").read_text())
+    assert len(site_wide) == len(catalog.claims)
+    for claim, listed in zip(catalog.claims, site_wide):
+        review = json_ld((hosted / "claims" / f"{claim.id}.html").read_text())
+        assert review == listed
+        assert review["@type"] == "ClaimReview" and review["@context"] == "https://schema.org"
+        assert review["claimReviewed"] == claim.sentence
+        assert review["url"] == f"claims/{claim.id}.html"
+        assert review["datePublished"] <= review["dateModified"]
+        item = review["itemReviewed"]
+        assert item["@type"] == "Claim" and item["appearance"]["headline"] == catalog.article["title"]
+        assert item["author"]["name"] == catalog.article["author"]
+        rating = review["reviewRating"]
+        assert rating["alternateName"] and rating["worstRating"] == 1 and rating["bestRating"] == 5
+        assert "ratingValue" not in rating or 1 <= rating["ratingValue"] <= 5
+    ratings = {r["claimReviewed"]: r["reviewRating"] for r in site_wide}
+    largest = ratings[catalog.claim("mexico_largest_buyer").sentence]
+    assert largest["alternateName"] == "Depends on the reading" and largest["ratingValue"] == 3
+
+
+def test_source_pages_list_revisions_on_real_vintages(hosted, built_con):
+    page = (hosted / "sources" / "cbp_encounters.html").read_text()
+    rows = {m.group(1): m.group(2) for m in re.finditer(r'<tr id="cbp_encounters/([^@]+)@[^"]*">(.*?)</tr>', page, re.S)}
+    assert "none (first release of its periods)" in rows["fy20-fy23"]  # the first vintage stored
+    # fy22-fy25 changed nothing in the months it shares with fy21-fy24 (PROVENANCE.md: every overlapping month equal)
+    assert "first release" not in rows["fy22-fy25"] and "36 periods it shares with fy21-fy24 is unchanged" in rows["fy22-fy25"]
+    old, new, month = built_con.execute(
+        "select old_encounter_count, new_encounter_count, strftime(month, '%Y-%m') from cbp_encounters__monthly_revisions"
+        " where new_release_id like 'cbp_encounters/fy21-fy24@%' and change = 'revised'"
+        " order by abs(new_encounter_count - old_encounter_count) desc limit 1").fetchone()
+    assert f"{month} · " in rows["fy21-fy24"] and f"{old:,} → {new:,}" in rows["fy21-fy24"]
+    assert "386 revised, 10 added, 34 removed values in 8 periods" in rows["fy21-fy24"]
+    assert re.search(r"Next release expected: data for October 2025 around 2025-11-\d\d", page)
+    drugs = (hosted / "sources" / "cbp_drug_seizures.html").read_text()
+    assert drugs.count("none (first release of its periods)") == 2  # FY19-22 and FY23-26 share no month
+
+
+def test_two_stores_beside_each_other_get_their_own_sites(built_db, tmp_path):
+    assert site_dir(None, tmp_path / "claimwatch.duckdb") == tmp_path / "site"
+    assert site_dir(None, tmp_path / "other.duckdb") == tmp_path / "other-site"
+    for name in ("claimwatch.duckdb", "other.duckdb"):
+        shutil.copyfile(built_db, tmp_path / name)
+        subprocess.run([Path(sys.executable).with_name("claimwatch"), "site", "--db", str(tmp_path / name)],
+                       check=True, capture_output=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert "claimwatch.duckdb" in (tmp_path / "site" / "index.html").read_text()
+    assert "other.duckdb" in (tmp_path / "other-site" / "index.html").read_text()
+
+
+def test_a_phone_downloads_the_csv_from_the_hosted_site(hosted):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Debian's chromium is not installed at {CHROMIUM}")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(hosted))
+    handler.log_message = lambda *a: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
+            page.goto(f"http://127.0.0.1:{server.server_port}/claims/mexico_exports_2024.html")
+            link = page.locator("a[download]", has_text="CSV")
+            link.scroll_into_view_if_needed()
+            with page.expect_download() as info:
+                link.click()
+            text = Path(info.value.path()).read_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "claim-provenance-phone.png", full_page=False)
+            browser.close()
+    finally:
+        server.shutdown()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    observed = [r for r in rows if r["mode"] == "as_stated" and r["figure"] == "observed"]
+    assert observed and observed[0]["text"] == "$334.0 billion"  # PROVENANCE.md: Mexico 2024 exports 334,041.4 ($M)
