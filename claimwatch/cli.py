@@ -276,7 +276,8 @@ def pick_releases(store, release: str | None, all_releases: bool) -> list[str]:
     return ids
 
 
-from claimwatch import cli_check, cli_claims  # noqa: E402, F401 - registers check, history, alerts, replay, …
+if __name__ != "__main__":  # as `python -m claimwatch.cli`, the imported module below registers them
+    from claimwatch import cli_check, cli_claims  # noqa: E402, F401 - registers check, history, alerts, replay, …
 
 
 # Commands that parse or validate releases (pandas for workbooks, Great Expectations); the others never need pandas.
