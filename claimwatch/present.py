@@ -107,6 +107,20 @@ OWNER_YEAR = re.compile(r"^(?P<name>.*\S) (?P<year>\d{4})$")
 MONTHS = {f"{datetime(2000, m, 1):%B}" for m in range(1, 13)}
 
 
+def release_name(release_id: str) -> str:
+    """A release as prose names it, without the hash that keeps it unique: 'census_trade/2025-04@b06b33b6' ->
+    'the census_trade release 2025-04' (the id itself stays in footers and provenance)."""
+    source, _, rest = release_id.partition("/")
+    label = rest.rsplit("@", 1)[0]
+    return f"the {source} release {label}" if label else release_id
+
+
+def releases_named(release_ids) -> str:
+    """Several releases in prose: 'the census_trade release 2025-04 and the cbp_encounters release fy22-fy25'."""
+    names = [release_name(r) for r in release_ids]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+
+
 def owner_name(owner: object) -> str:
     """A figure's owner in words: '2025-07' -> 'July 2025', 'Mexico 2023' -> 'Mexico in 2023', 'Canada' as it is."""
     name = period_name(owner)

@@ -31,7 +31,7 @@ def test_exports_claim_across_census_vintages(built_con):
     assert latest[-1] == ("calendar 2024", "holds", "new period: calendar 2023 -> calendar 2024")
     assert latest[4][2] == ""  # 2024-10 changed nothing for calendar 2023
     final = [s for s in steps if s.verdict.mode == "as_stated"][-1]
-    assert final.change == "data now available for calendar 2024 (census_trade/2025-04@b06b33b6)"
+    assert final.change == "data now available for calendar 2024 in the census_trade release 2025-04"
 
 
 def test_june_2025_claim_waits_for_the_file_that_has_june(built_con):

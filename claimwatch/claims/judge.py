@@ -97,18 +97,18 @@ def describe_change(before: Verdict | None, after: Verdict, rule: dict | None = 
             after.verdict, after.period, after.observed, after.figures):
         return ""
     if before.observed is None and after.observed is not None:
-        return f"data now available for {after.period} ({', '.join(after.vintages)})"
+        return f"data now available for {after.period} in {present.releases_named(after.vintages)}"
     if before.period != after.period:
         return f"new period: {before.period} -> {after.period}"
-    added = ", ".join(sorted(set(after.vintages) - set(before.vintages)))
+    added = present.releases_named(sorted(set(after.vintages) - set(before.vintages)))
     moved = moved_figures(before, after, rule)
     if moved:
-        return f"revision of {after.period}: " + "; ".join(moved) + (f" ({added})" if added else "")
+        return f"revision of {after.period}: " + "; ".join(moved) + (f", in {added}" if added else "")
     if before.observed is not None and after.observed is not None and before.observed != after.observed:
         return (f"revision of {after.period}: {figure_text(before.observed, rule.get('display'))} -> "
-                f"{figure_text(after.observed, rule.get('display'))}" + (f" ({added})" if added else ""))
+                f"{figure_text(after.observed, rule.get('display'))}" + (f", in {added}" if added else ""))
     if before.vintages != after.vintages:
-        return f"source change: {added}" if added else "source change"
+        return f"now read from {added}" if added else "source change"
     return f"{before.verdict} -> {after.verdict}: {after.explanation}"
 
 
