@@ -52,8 +52,8 @@ def test_claim_change_message(built_con, slack_server, tmp_path):
     assert "✗ Latest period (August 2025): fails\n    August 2025's 6,321 encounters against July 2025's 4,596 encounters (margin -1,725)" in text
     assert text.index("As stated (June 2025") < text.index("Latest period (August 2025)")  # as stated first
     assert "Paste-ready: The data give 6,068 encounters for June 2025" in text  # the sentence as published, judged on its own period
-    # the agency's page listing the file (the recorded copy's file:// path never leaves the machine)
-    assert "<https://www.cbp.gov/document/stats/southwest-land-border-encounters|sbo-encounters-fy22-fy25-aug.csv>" in blocks
+    # the agency's URL of the file from PROVENANCE.md (the recorded copy's file:// path never leaves the machine)
+    assert "<https://www.cbp.gov/sites/default/files/2025-09/sbo-encounters-fy22-fy25-aug.csv|sbo-encounters-fy22-fy25-aug.csv>" in blocks
     assert "file://" not in blocks and "file://" not in text
 
 

@@ -19,7 +19,7 @@ import duckdb
 
 from claimwatch.alerts import compose
 from claimwatch.alerts.compose import Alert, ClaimEvent, SourceFile
-from claimwatch.alerts.links import agency_url, claim_page_url
+from claimwatch.alerts.links import claim_page_url
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.plain_words import kept_out_summary
 from claimwatch.alerts.release_message import ClaimChange, ordered, release_alert
@@ -31,6 +31,7 @@ from claimwatch.claims.history import claim_sources
 from claimwatch.claims.steps import evaluate as evaluate_steps
 from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.ingest import Outcome
+from claimwatch.sources.origin import agency_url
 from claimwatch.store.store import dict_rows, release_files
 
 PROBLEMS = ("quarantined", "rejected", "failed")
@@ -92,7 +93,7 @@ class Collected:
 
 def source_files(con: duckdb.DuckDBPyConnection, release_ids: Iterable[str]) -> list[SourceFile]:
     """The stored files of these releases, each with the agency's address of it (never a local path)."""
-    return [SourceFile(f["release_id"], f["file_name"], agency_url(f["source"], f["url"]) or "")
+    return [SourceFile(f["release_id"], f["file_name"], agency_url(f["source"], f["url"]))
             for f in release_files(con, release_ids)]
 
 

@@ -22,7 +22,7 @@ from claimwatch.site.datadocs import site_folder
 from claimwatch.site.enrich import enrich_site
 from claimwatch.site.front import attention, last_run
 from claimwatch.site.gather import claim_pages, source_pages
-from claimwatch.site.provenance import published_text
+from claimwatch.sources.origin import published_text
 from claimwatch.sources.base import period_text
 
 DEFAULT_SITE = Path("data") / "site"
