@@ -17,6 +17,7 @@ from datetime import date
 
 import duckdb
 
+from claimwatch import present
 from claimwatch.alerts import compose
 from claimwatch.alerts.compose import Alert, ClaimEvent, SourceFile
 from claimwatch.alerts.links import claim_page_url
@@ -61,8 +62,8 @@ def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimE
             found.append((ClaimEvent("revision", before, v, why), alert_id))
         if v.close and not before.close:
             found.append((ClaimEvent("close_to_failing", before, v,
-                                     f"{v.observed_text or v.observed} is within {rule.get('close_share', 0):.1%} of "
-                                     f"the threshold ({v.compared_with})"), alert_id))
+                                     f"{present.observed_phrase(v, rule)} is within {rule.get('close_share', 0):.1%} "
+                                     f"of the threshold ({present.compared_phrase(v, rule)})"), alert_id))
     return found
 
 

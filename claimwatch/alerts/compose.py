@@ -1,8 +1,9 @@
 """Write alerts as Slack Block Kit messages with a plain-text twin (pure: no I/O).
 
-Each alert says what an editor needs to act: for a claim, the sentence, old -> new verdict, the figure against
-the claimed one with the margin, why it changed, the vintages with links to the source files, the paste-ready
-sentence and the wording the data support; for a source problem, what failed and that the last good data stay.
+Each alert says what an editor needs to act: for a claim, the sentence, old -> new verdict, the figure with whose
+it is and the margin in words (every figure through claimwatch/present.py), why it changed, the paste-ready
+sentence with its provenance footer, the wording the data support and links to the claim page and the agency's
+files; for a source problem, what failed and that the last good data stay.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 
+from claimwatch import present
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.judge import Verdict, overall, verdict_words
 
@@ -82,17 +84,24 @@ def verdict_text(verdict: str | None) -> str:
     return f"{MARK[verdict]} {WORD[verdict]}"
 
 
+def rule_of(claim: Claim, v: Verdict) -> dict:
+    """The rule a verdict was judged by ({} for a claim with no readings, or a reading no longer in the catalog)."""
+    return next((r.rule for r in claim.readings if r.id == v.reading), {})
+
+
 def figure_line(claim: Claim, v: Verdict) -> str:
-    """The observed figure, whose it is, against the other figure and whose that is, or why there is none."""
+    """The observed figure with whose it is and the margin in words against the other figure (present.py, from the
+    verdict's numbers), or why there is none: "Mexico's $334.0 billion, $15.3 billion below Canada's $349.4 billion"."""
     if v.observed is None:
         return v.explanation or "no figure"
-    margin = f" (margin {signed(v.margin)})" if v.margin is not None else ""
-    return f"{v.observed_text} against {v.compared_with}{margin}"
+    rule = rule_of(claim, v)
+    margin = present.margin_phrase(v, rule)
+    return f"{present.observed_phrase(v, rule)}, {margin}" if margin else present.observed_phrase(v, rule)
 
 
-def signed(value: float) -> str:
-    """A margin with its sign, in plain digits."""
-    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+,.3g}"
+def paste_ready(claim: Claim, v: Verdict) -> tuple[str, str]:
+    """The paste-ready sentence (newsroom prose, no release ids) and its provenance footer line, from the numbers."""
+    return present.sentence(v, rule_of(claim, v)), present.footer(v)
 
 
 def _when(v: Verdict) -> str:
@@ -134,7 +143,8 @@ def claim_state_lines(claim: Claim, current: list[Verdict]) -> list[str]:
         verdicts = [v for v in current if v.mode == mode]
         if not verdicts:
             continue
-        code, words = overall(verdicts)
+        code, _ = overall(verdicts)
+        words = verdict_words(verdicts[0]) if len(verdicts) == 1 else WORD[code]  # each reading's figures follow
         lines.append(f"{MARK[code]} {MODE[mode].capitalize()} ({verdicts[0].period}): {words}")
         if len(verdicts) == 1 and verdicts[0].observed is not None:
             lines.append(f"    {figure_line(claim, verdicts[0])}")
@@ -206,8 +216,9 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
                f"{verdict_text(e.before.verdict if e.before else None)} → {verdict_text(e.after.verdict)}; {e.why}"
                for e in sorted(events, key=lambda e: (e.after.mode != "as_stated", CONSEQUENCE_ORDER.index(e.kind)))]
     primary = next((v for v in current if v.mode == "as_stated" and v.primary), current[0])
+    sentence, footer = paste_ready(claim, primary)
     lines = [title, f"{article['title']}: “{claim.sentence}”", *state, "What changed:",
-             *[f"  - {c}" for c in changes], f"Paste-ready: {primary.sentence}"]
+             *[f"  - {c}" for c in changes], f"Paste-ready: {sentence}", footer]
     if primary.verdict == "fails" and primary.supported:
         lines.append(f"The data support: “{primary.supported}”")
     lines.append(f"Sources: {_sources_text(files, mrkdwn=False)}")
@@ -218,7 +229,7 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
         _section(f"*{escape(article['title'])}*\n>{escape(claim.sentence)}"),
         _section(escape("\n".join(state))),
         _section("*What changed*\n" + escape("\n".join(f"• {c}" for c in changes))),
-        _section(f"*Paste-ready:* {escape(primary.sentence)}"),
+        _section(f"*Paste-ready:* {escape(sentence)}\n{escape(footer)}"),
     ]
     if primary.verdict == "fails" and primary.supported:
         blocks.append(_section(f"*The data support:* “{escape(primary.supported)}”"))
