@@ -3,8 +3,11 @@
 A claim's `chart` (claims/<article-id>.yaml) has a `query` over the view `indicator` returning `x` (a year or a
 date), `y` and optionally `series` (one line each), ordered by x; a `title` and `y_label`; `level`, the claimed
 level drawn as a dashed line (a number; for a level computed from the data, the query returns it instead as a
-`level` column, the same on every row); `level_label`, which may use `{level}` (e.g. `{level:,.0f}`); and `mark`,
-the x to highlight (a year, or an ISO date for monthly data). The arithmetic (units, ratios) is done in the SQL.
+`level` column, the same on every row); `level_label`, which may use `{level}` (e.g. `{level:,.0f}`); `mark`,
+the x to highlight (a year, or an ISO date for monthly data); and `display`, how a y value is printed, when it is
+not the primary reading's rule `display` (the chart's unit differs from the claim's). The arithmetic (units,
+ratios) is done in the SQL. Tick labels, the marked value and the default level label are printed through
+claimwatch/present.py, as on the site and in Slack: `figure_text` and `TickLabels`.
 
 `render_png(data, trigger=x)` also marks the period that triggered an alert (when it is not the stated one), and
 `size=PHONE` draws the chart for a phone screen: the status site serves it below 600 px, so that its smallest
@@ -28,6 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from claimwatch import present
 from claimwatch.claims.catalog import Claim, indicator_sql
 
 X = int | float | date
@@ -83,12 +87,26 @@ class ChartData:
     level: float | None = None
     level_label: str = ""
     mark: X | None = None
+    display: str | None = None  # how a value is printed (claimwatch/present.py)
 
 
-def _number(value: float) -> str:
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+def chart_display(claim: Claim) -> str | None:
+    """How a claim's chart prints a value: the chart's own `display`, else its primary reading's rule display."""
+    return (claim.chart or {}).get("display") or claim.primary.rule.get("display")
+
+
+def figure_text(value: float, display: str | None) -> str:
+    """A charted value as the site and Slack print it ("$334.0 billion", "6,068 encounters")."""
+    return present.figure(value, {"display": display})
+
+
+def tick_display(display: str | None) -> str:
+    """A display cut to its number and the symbols touching it, for tick labels: "${value:,.1f} billion" ->
+    "${value:,.1f}", "{value:.1f}% lower" -> "{value:.1f}%" (the axis label says the unit)."""
+    found = present.FIELD.search(display or "")
+    if not found or not present.FIXED.match(found.group("spec") or ""):
+        return "{value:,.0f}"
+    return display[:found.start()].split(" ")[-1] + found.group() + display[found.end():].split(" ")[0]
 
 
 def _level(claim: Claim, rows: list[dict]) -> float | None:
@@ -134,21 +152,27 @@ def chart_data(con: duckdb.DuckDBPyConnection, claim: Claim) -> ChartData | None
         return None
     series = {name: sorted(points) for name, points in series.items()}
     level = _level(claim, rows)
-    label = "" if level is None else chart.get("level_label", f"claimed: {_number(level)}").format(level=level)
-    return ChartData(chart.get("title", claim.id), y_label, series, level, label, _mark(chart.get("mark"), series))
+    display = chart_display(claim)
+    default = f"claimed: {present.stated(level, {'display': display})}" if level is not None else ""
+    label = "" if level is None else chart.get("level_label", default).format(level=level)
+    return ChartData(chart.get("title", claim.id), y_label, series, level, label, _mark(chart.get("mark"), series),
+                     display)
 
 
-class _Thousands(ticker.Formatter):
-    """Tick labels with thousands separators and as few decimals as the ticks need."""
+class TickLabels(ticker.Formatter):
+    """Tick labels through present.py: the display's number format and symbols, as few decimals as the ticks need."""
 
     places = 0
+
+    def __init__(self, display: str | None = None):
+        self.display = tick_display(display)
 
     def set_locs(self, locs):
         exact = (d for d in range(5) if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in locs))
         self.places = next(exact, 4)
 
     def __call__(self, value, pos=None):
-        return f"{value:,.{self.places}f}"
+        return present.number(value, self.display, self.places)
 
 
 def _x_text(x: X) -> str:
@@ -184,7 +208,8 @@ def _highlight(ax, data: ChartData, points: list[tuple[X, float]], fontsize: flo
         color = SERIES_STYLES[n % len(SERIES_STYLES)][0]
         ax.plot([data.mark], [y], linestyle="none", marker="o", markersize=7, color=color,
                 markeredgecolor="black", markeredgewidth=0.8, zorder=5)
-        text = f"{_x_text(data.mark)}: {_number(y)}" if rank == 0 else _number(y)  # the colour says which line
+        value = figure_text(y, data.display)
+        text = f"{_x_text(data.mark)}: {value}" if rank == 0 else value  # the colour says which line
         above = rank == 0 and (len(hits) > 1 or _crowded(points, xs, data.mark, y, True)
                                <= _crowded(points, xs, data.mark, y, False))
         ax.annotate(text, xy=(data.mark, y), xytext=(dx, 8 if above else -8 - 11 * max(0, rank - 1)),
@@ -212,8 +237,8 @@ def min_text_px(fig: Figure) -> float:
     return round(min(sizes) * fig.dpi / 72, 1)
 
 
-def format_axes(ax, points: list[tuple[X, float]], size: ChartSize) -> None:
-    """Ticks from zero for counts, concise dates or whole years on x, thousands separators on y, a light grid."""
+def format_axes(ax, points: list[tuple[X, float]], size: ChartSize, display: str | None = None) -> None:
+    """Ticks from zero for counts, concise dates or whole years on x, y ticks through present.py, a light grid."""
     if min(y for _, y in points) >= 0:
         ax.set_ylim(bottom=0)  # counts and amounts from zero
     if isinstance(points[0][0], date):
@@ -223,7 +248,7 @@ def format_axes(ax, points: list[tuple[X, float]], size: ChartSize) -> None:
     elif all(isinstance(x, int) for x, _ in points):
         ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=size.max_ticks, integer=True))
         ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:.0f}"))  # years, without separators
-    ax.yaxis.set_major_formatter(_Thousands())
+    ax.yaxis.set_major_formatter(TickLabels(display))
     ax.tick_params(labelsize=size.text)
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.6, zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
@@ -247,10 +272,15 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 def render_png(data: ChartData, trigger: X | str | None = None, size: ChartSize = DESKTOP) -> bytes:
-    """The chart as a small PNG (660×330 pixels; PHONE: 720×620), byte for byte the same for the same data.
+    """The chart as a small PNG (660×330 pixels; PHONE: 720×720), byte for byte the same for the same data.
 
     `trigger`: the period that triggered an alert (a year, a date or an ISO date), marked in red when the data
     have it and it is not the marked (stated) period."""
+    return png_bytes(chart_figure(data, trigger, size))
+
+
+def chart_figure(data: ChartData, trigger: X | str | None = None, size: ChartSize = DESKTOP) -> Figure:
+    """The chart drawn on a figure (what render_png saves)."""
     fig = new_figure(size)
     ax = fig.add_subplot()
     points = sorted((p for pts in data.series.values() for p in pts), key=lambda p: p[0])
@@ -270,11 +300,11 @@ def render_png(data: ChartData, trigger: X | str | None = None, size: ChartSize 
     if trigger is not None and trigger != data.mark:
         _trigger(ax, data, trigger, points, size.text)
     ax.margins(x=0.02, y=0.2)  # headroom for the mark's value
-    format_axes(ax, points + ([(points[0][0], data.level)] if data.level is not None else []), size)
+    format_axes(ax, points + ([(points[0][0], data.level)] if data.level is not None else []), size, data.display)
     ax.set_title(textwrap.fill(data.title, size.title_chars), fontsize=size.title, loc="left")
     ax.set_ylabel(data.y_label, fontsize=size.text)
     add_legend(fig, ax, legend, size)
-    return png_bytes(fig)
+    return fig
 
 
 def claim_chart_png(con: duckdb.DuckDBPyConnection, claim: Claim, trigger: X | str | None = None,

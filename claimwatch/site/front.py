@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import duckdb
 
+from claimwatch.alerts.compose import figure_line
 from claimwatch.alerts.release_calendar import latest_data_through, load_calendar, overdue
 from claimwatch.claims.catalog import Catalog
 from claimwatch.claims.history import claim_sources
@@ -119,8 +120,7 @@ def attention(con: duckdb.DuckDBPyConnection, catalog: Catalog, verdicts: list[V
             found.append(Attention(claim.id, "update",
                                    f"the newest period ({bad[0].period}) fails; the article's figure still holds"))
         elif close := [v for v in own if v.close]:
-            found.append(Attention(claim.id, "close", f"holds narrowly: {close[0].observed_text or close[0].period}"
-                                   f"{' against ' + close[0].compared_with if close[0].compared_with else ''}"))
+            found.append(Attention(claim.id, "close", f"holds narrowly: {figure_line(claim, close[0])}"))
         elif late_sources and any(v.verdict == "unknown" for v in own):
             found.append(Attention(claim.id, "overdue", late[late_sources[0]]))
     return sorted(found, key=lambda a: ATTENTION.index(a.kind))
