@@ -62,7 +62,8 @@ def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimE
             found.append((ClaimEvent("revision", before, v, why), alert_id))
         if v.close and not before.close:
             found.append((ClaimEvent("close_to_failing", before, v,
-                                     f"{present.observed_phrase(v, rule)} is within {rule.get('close_share', 0):.1%} "
+                                     f"{present.observed_phrase(v, rule)} is within "
+                                     f"{present.number(rule.get('close_share', 0) * 100, '{value:.1f}%')} "
                                      f"of the threshold ({present.compared_phrase(v, rule)})"), alert_id))
     return found
 
