@@ -95,15 +95,16 @@ def one_run(releases: Path, full_frames: bool = False) -> dict:
 
 
 class FrameTimer:
-    """Patches runner.build_frame and Validator._definition to add up, per frame kind, the frames built, their
-    rows, the seconds building them (DuckDB -> pandas) and the seconds GX runs on them."""
+    """Patches runner.build_frame, runner.rows_parts and Validator._definition to add up, per frame kind, the
+    frames built (a `rows` frame's parts count one each), their rows, the seconds building them (DuckDB -> pandas)
+    and the seconds GX runs on them."""
 
     def __init__(self):
         self.build, self.gx = defaultdict(float), defaultdict(float)
         self.runs, self.rows = defaultdict(int), defaultdict(int)
 
     def __enter__(self):
-        build_frame, definition = self._saved = runner.build_frame, Validator._definition
+        build_frame, rows_parts, definition = self._saved = runner.build_frame, runner.rows_parts, Validator._definition
 
         def timed_build_frame(con, spec, frame, release_id, *args):
             t0 = time.perf_counter()
@@ -113,12 +114,21 @@ class FrameTimer:
             self.rows[frame] += len(df)
             return df
 
-        runner.build_frame = timed_build_frame
+        def timed_rows_parts(*args):
+            parts, t0 = rows_parts(*args), time.perf_counter()
+            for part in parts:
+                self.build[ROWS] += time.perf_counter() - t0
+                self.runs[ROWS] += 1
+                self.rows[ROWS] += len(part[2])
+                yield part
+                t0 = time.perf_counter()
+
+        runner.build_frame, runner.rows_parts = timed_build_frame, timed_rows_parts
         Validator._definition = lambda v, t, f, e: TimedDefinition(definition(v, t, f, e), f, self.gx)
         return self
 
     def __exit__(self, *exc):
-        runner.build_frame, Validator._definition = self._saved
+        runner.build_frame, runner.rows_parts, Validator._definition = self._saved
 
     def table(self) -> dict[str, dict]:
         return {f: {"runs": self.runs[f], "rows": self.rows[f], "build_seconds": self.build[f], "gx_seconds": self.gx[f]}

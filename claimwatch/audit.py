@@ -70,7 +70,10 @@ class Auditor:
     def audit(self, release_id: str) -> tuple[str, ReleaseValidation]:
         """Validate, then publish or quarantine: (new status, validation)."""
         validation = self.validate(release_id)
-        return self.publish(release_id), validation
+        self.store.release_memory()  # the frames' queries; publishing then starts from the store's own size
+        status = self.publish(release_id)
+        self.store.release_memory()
+        return status, validation
 
     def finish(self) -> Path | None:
         """Build this run's Data Docs; the index page, or None when nothing was validated."""

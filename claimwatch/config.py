@@ -13,13 +13,11 @@ def db_path(explicit: str | Path | None = None) -> Path:
     return Path(explicit or os.environ.get("CLAIMWATCH_DB") or DEFAULT_DB)
 
 
-def duckdb_memory_limit() -> str:
-    """DuckDB's buffer memory for a writing connection: $CLAIMWATCH_DUCKDB_MEMORY_LIMIT (default 64MB).
-
-    The recorded store is about 90 MB in memory and 5 MB on disk; DuckDB keeps what it read as a cache up to
-    this limit and spills larger work to `<db>.tmp` beside the store. 64MB keeps an ingest's peak under 400 MB
-    (benchmarks/pipeline.py); a newsroom with much larger sources can raise it (e.g. 1GB)."""
-    return os.environ.get("CLAIMWATCH_DUCKDB_MEMORY_LIMIT") or "64MB"
+def duckdb_memory_limit() -> str | None:
+    """DuckDB's memory limit for a writing connection, from $CLAIMWATCH_DUCKDB_MEMORY_LIMIT (e.g. "1GB"); None
+    leaves DuckDB's own default (80% of the machine's memory). Between releases the store hands back what DuckDB
+    holds as cache anyway (Store.release_memory), so a run's peak does not depend on this setting."""
+    return os.environ.get("CLAIMWATCH_DUCKDB_MEMORY_LIMIT") or None
 
 
 def mirror_url(explicit: str | None = None) -> str | None:

@@ -59,9 +59,12 @@ def stage_candidate(store: Store, source: Source, candidate: Candidate) -> Outco
     except FormatError as exc:
         parsed, reason = None, str(exc)
     release_id = store.save(candidate, source.grain, parsed, reason, datetime.now(timezone.utc))
-    if parsed is None:
+    rows, through = (parsed.rows, parsed.data_through) if parsed is not None else (None, None)
+    del parsed  # the parsed rows are in the store now: hand their memory back before the next release
+    store.release_memory()
+    if reason is not None:
         return Outcome(source.name, candidate.label, "rejected", release_id, detail=reason or "")
-    return Outcome(source.name, candidate.label, "staged", release_id, parsed.rows, parsed.data_through)
+    return Outcome(source.name, candidate.label, "staged", release_id, rows, through)
 
 
 def copy_detail(candidate: Candidate, stored: dict, grain: str) -> str:

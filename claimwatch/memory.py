@@ -9,6 +9,7 @@ the OS", distributed.dask.org/en/stable/worker-memory.html). Elsewhere than glib
 from __future__ import annotations
 
 import ctypes
+import gc
 from functools import cache
 
 
@@ -22,6 +23,8 @@ def _malloc_trim():
 
 
 def release_free_memory() -> bool:
-    """Return freed heap pages to the OS; whether any were returned (False where malloc_trim is missing)."""
+    """Collect cyclic garbage (GX's results hold cycles), then return freed heap pages to the OS; whether any
+    were returned (False where malloc_trim is missing)."""
+    gc.collect()
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False

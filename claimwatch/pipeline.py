@@ -23,7 +23,6 @@ from claimwatch.claims.catalog import Catalog, load_catalogs
 from claimwatch.claims.steps import Evaluated, Progress, evaluate as evaluate_steps
 from claimwatch.http import HttpClient
 from claimwatch.ingest import Outcome, audit_outcome, stage_candidate, stage_live, stage_recorded, stored_outcome
-from claimwatch.memory import release_free_memory
 from claimwatch.sources import Source
 from claimwatch.sources.base import Candidate
 from claimwatch.store import Store
@@ -64,7 +63,6 @@ def audit_staged(store: Store, sources: Iterable[Source], outcomes: list[Outcome
             progress(done, len(todo), f"validate {release_id}")
         outcome = staged.get(release_id) or stored_outcome(store, release_id, "left staged by an earlier run")
         audited[release_id] = audit_outcome(auditor, outcome)
-        release_free_memory()  # the frames and GX results of this release: memory.py says why
     result = [audited.pop(o.release_id) if o.status == "staged" else o for o in outcomes]
     return result + list(audited.values())
 

@@ -115,10 +115,25 @@ def test_replay_over_the_recorded_releases(shared_data, tmp_path, capfd):
     assert steps[0]["alerts"] == [1]  # the digest, after the first release
     out, err = capfd.readouterr()  # printed inside tasks: Prefect's log_prints sends it to the run's log
     assert "── alert 1 (digest) ──" in out + err and "Replayed 24 release(s)" in out + err
+    # one message per release for the one article: a release that changes claims writes one alert, covering them all
+    assert all(len(s["alerts"]) <= 1 for s in steps[1:])
+    messages = [(s["release_id"], a) for s in steps[1:] for a in s["alerts"]]
     with open_store(db, read_only=True) as store:
         kinds = dict(store.con.execute("select kind, count(*) from alerts group by kind").fetchall())
         statuses = {r[0] for r in store.con.execute("select status from alerts").fetchall()}
-    assert kinds == {"digest": 1, "update": 13, "correction": 3, "checked": 2} and statuses == {"printed"}
+        covered = dict(store.con.execute("select alert_id, count(*) from alert_claims group by all").fetchall())
+        multi = {r[0] for r in store.con.execute(
+            "select source || ' ' || release_label from releases where list_contains(?, release_id)",
+            [[r for r, a in messages if covered[a] > 1]]).fetchall()}
+    assert kinds == {"digest": 1, "update": 8, "correction": 2} and statuses == {"printed"}
+    assert len(messages) == 10 and sorted(covered) == [a for _, a in messages]  # each message covers the claims it moved
+    assert sum(covered.values()) == 18  # claim changes: several in one message when one release moves several claims
+    assert {"census_trade 2025-04", "cbp_encounters fy22-fy25"} <= multi
+    # exactly once: replaying the same folder into the same store changes nothing and writes no alert
+    again = replay(releases=str(shared_data), db=str(db), charts=False)
+    assert {s["status"] for s in again} == {"unchanged"} and [a for s in again for a in s["alerts"]] == []
+    with open_store(db, read_only=True) as store:
+        assert store.con.execute("select count(*) from alerts").fetchone()[0] == 11
 
 
 def test_live_sources_wait_on_the_network_at_the_same_time(agency_server, tmp_path, monkeypatch):

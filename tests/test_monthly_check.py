@@ -107,7 +107,9 @@ def test_monthly_check_sends_a_digest_first_then_nothing_new(shared_data, tmp_pa
     with open_store(db, read_only=True) as store:
         alerts = store.con.execute("select kind, status, delivered_via from alerts").fetchall()
     assert alerts == [("digest", "printed", "terminal")]
-    assert "lowest_illegal_crossings_30_years" in (tmp_path / "site" / "index.html").read_text()  # built by the run
+    # built by the run, beside the store and named after it (c.duckdb: c-site/), so it overwrites no other store's site
+    assert "lowest_illegal_crossings_30_years" in (tmp_path / "c-site" / "index.html").read_text()
+    assert not (tmp_path / "site").exists()
 
 
 def test_monthly_check_alerts_slack_when_a_release_is_quarantined(shared_data, tmp_path, monkeypatch, slack_server):
@@ -120,7 +122,8 @@ def test_monthly_check_alerts_slack_when_a_release_is_quarantined(shared_data, t
     assert state.is_failed()
     titles = [m["blocks"][0]["text"]["text"] for m in slack_server.messages]
     assert titles == ["claimwatch is now watching: Op-ed on U.S.-Mexico trade and border security",
-                      "⚠ Source problem: cbp_southwest_encounters fy22-fy25-nov failed validation and was kept out"]
+                      "⚠ Source problem: one row with a negative encounter count in cbp_southwest_encounters "
+                      "(release fy22-fy25-nov kept out)"]  # in plain words, not the expectation's name
     assert {m["channel"] for m in slack_server.messages} == {"#claims"}  # the deployment parameter
 
 

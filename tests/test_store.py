@@ -180,3 +180,34 @@ def test_duckdb_cli_opens_the_file(built_db, tmp_path):
         capture_output=True, text=True, check=True,
     )
     assert result.stdout.split() == ["count_star()", "24"]
+
+
+def _kept(con) -> dict[str, list]:
+    """Every table the store keeps up to date at publication, sorted."""
+    from claimwatch.sources import all_tables
+
+    names = [f"{spec.name}_latest" for spec in all_tables()] + ["release_revisions", "release_largest_revisions"]
+    return {name: sorted(con.execute(f"select * from {name}").fetchall(), key=repr) for name in names}
+
+
+def test_what_publication_keeps_equals_a_recomputation_from_every_vintage(built_db, tmp_path):
+    """`_latest`, the revision counts and the largest revisions, kept release by release as the recorded releases
+    were published, equal the same computed from every stored vintage at once (the views)."""
+    shutil.copy(built_db, tmp_path / "s.duckdb")
+    with open_store(tmp_path / "s.duckdb") as store:
+        kept = _kept(store.con)
+        store.refresh_derived()
+        assert _kept(store.con) == kept
+    largest = kept["release_largest_revisions"]
+    assert len({r[0] for r in largest}) >= 10 and all(r[6] != r[7] for r in largest)  # old value, new value
+    census = [r for r in largest if r[1] == "census_trade__monthly" and r[2] == 1]
+    assert census and all(r[3].startswith("census_trade/") for r in census)
+
+
+def test_a_store_from_before_largest_revisions_gets_them_on_open(built_db, tmp_path):
+    shutil.copy(built_db, tmp_path / "s.duckdb")
+    with open_store(tmp_path / "s.duckdb") as store:
+        before = _kept(store.con)["release_largest_revisions"]
+        store.con.execute("delete from release_largest_revisions")
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert _kept(store.con)["release_largest_revisions"] == before != []

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 
@@ -27,7 +28,8 @@ from claimwatch.alerts.release_message import ClaimChange, ordered, release_aler
 from claimwatch.alerts.settings import site_url_from_env
 from claimwatch.alerts.states import muted_claims
 from claimwatch.charts import claim_chart_png
-from claimwatch.claims.catalog import Catalog
+from claimwatch.claims.catalog import Catalog, Claim
+from claimwatch.claims.evaluate import query_rows, use_indicator
 from claimwatch.claims.history import claim_sources
 from claimwatch.claims.steps import evaluate as evaluate_steps
 from claimwatch.claims.judge import Verdict, describe_change
@@ -118,6 +120,27 @@ def _cause_text(con, release_ids: tuple[str, ...]) -> str:
     return " + ".join(r[0] for r in rows) or " + ".join(release_ids)
 
 
+RECORD_PERIOD = re.compile(r"^(?:(?P<month>[A-Z][a-z]+) )?(?P<year>\d{4}) \(")  # record_broken's "July 2025 (…"
+
+
+def alert_period(con: duckdb.DuckDBPyConnection, claim: Claim, events: list[ClaimEvent]) -> str | int | None:
+    """The period an alert is about, as its chart's x (an ISO date or a year): for an update, the period that broke
+    a stated record, else the newest period; for a correction, revision or check, the stated period (the chart marks
+    it already: the article's own period is what failed or moved); None when the catalog names none."""
+    lead = next(e for e in events if e.kind == compose.consequence(events))
+    if lead.kind == "update" and lead.after.record_broken and (found := RECORD_PERIOD.match(lead.after.record_broken)):
+        if not found["month"]:
+            return int(found["year"])
+        return datetime.strptime(f"{found['month']} {found['year']}", "%B %Y").date().isoformat()
+    params = dict(claim.as_stated)
+    if lead.after.mode == "latest" and claim.latest:
+        use_indicator(con, claim.reading(lead.after.reading).indicator if claim.readings else claim.indicator)
+        rows = query_rows(con, claim.latest["query"], {})
+        params = rows[0] if rows else {}
+    when = params.get("month", params.get("year"))
+    return when.isoformat() if hasattr(when, "isoformat") else when
+
+
 def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: list[Verdict], charts: bool,
                   site_url: str | None, muted: dict[str, date]) -> list[int]:
     """One message per release (and per muted state): every claim change the release caused."""
@@ -145,7 +168,7 @@ def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: l
         key = keys[0] if len(keys) == 1 else (
             f"release:{catalog.article_id}:{'+'.join(cause)}:" + hashlib.sha256("|".join(keys).encode()).hexdigest()[:16])
         lead = changes[0]
-        chart = claim_chart_png(con, lead.claim) if charts else None
+        chart = claim_chart_png(con, lead.claim, alert_period(con, lead.claim, lead.events)) if charts else None
         alert = release_alert(key + (":muted" if is_muted else ""), article, [replace(lead, chart=chart), *changes[1:]],
                               _cause_text(con, cause))
         alert_id, new = outbox.enqueue(alert, "muted" if is_muted else "pending",

@@ -15,9 +15,11 @@ import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from claimwatch import present
+from claimwatch.alerts.states import alert_states
 from claimwatch.alerts.compose import MARK, MODE, WORD, figure_line, paste_ready, verdict_text
 from claimwatch.claims.judge import verdict_words
 from claimwatch.claims.catalog import Catalog, indicator_sql
+from claimwatch.site.alert_state import newest_alert_words, state_words
 from claimwatch.site.datadocs import site_folder
 from claimwatch.site.enrich import enrich_site
 from claimwatch.site.front import attention, last_run
@@ -43,6 +45,7 @@ def _environment() -> Environment:
         words=verdict_words, sql=indicator_sql, caveat=caveat, published=published_text,
         paste=lambda claim, v: paste_ready(claim, v)[0], footer=present.footer,
         through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
+        editors=state_words, newest_alert=newest_alert_words,
     )
     return env
 
@@ -55,7 +58,8 @@ def caveat(v) -> str:
 
 def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Path, store_name: str = "",
                today: date | None = None) -> Path:
-    """Build the site for the (first) catalog into `out`; return the index page (`today` decides what is overdue)."""
+    """Build the site for the (first) catalog into `out`; return the index page (`today` decides what is overdue and
+    which claims are muted)."""
     out = Path(out)
     staging = out.with_name(out.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
@@ -71,17 +75,19 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     verdicts = [code for p in pages for _, code, _, _ in p.modes]
     counts = [(w, verdicts.count(w)) for w in MARK if w and verdicts.count(w)]
     current = [v for p in pages for v in p.verdicts]
-    run, needs = last_run(con, catalog, current), attention(con, catalog, current, today or date.today())
+    today = today or date.today()
+    run, needs, states = last_run(con, catalog, current), attention(con, catalog, current, today), alert_states(con, today)
     titles = {p.claim.id: p.claim.title for p in pages}
     (staging / "index.html").write_text(env.get_template("index.html").render(
-        root="", pages=pages, counts=counts, run=run, attention=needs, titles=titles, **common))
+        root="", pages=pages, counts=counts, run=run, attention=needs, titles=titles, states=states,
+        claims={p.claim.id: p.claim for p in pages}, **common))
     for page in pages:
         for name, data in page.images.items():
             (staging / "charts" / f"{page.claim.id}.{name}").write_bytes(data)
         if page.chart:
             (staging / "charts" / f"{page.claim.id}.key").write_text(page.chart_key)
         (staging / "claims" / f"{page.claim.id}.html").write_text(
-            env.get_template("claim.html").render(root="../", page=page, **common))
+            env.get_template("claim.html").render(root="../", page=page, state=states.get(page.claim.id), **common))
     for source in sources:
         (staging / "sources" / f"{source.name}.html").write_text(
             env.get_template("source.html").render(root="../", page=source, **common))

@@ -18,15 +18,17 @@ LARGEST = 5  # revisions listed per release
 
 def _template(name: str, spec: TableSpec) -> str:
     text = (sql_dir() / "site" / f"{name}.sql").read_text()
-    keys = " || ' · ' || ".join(f"coalesce(cast({k} as varchar), '')" for k in spec.keys)
     covered = " or ".join(f"t.{v} is not null" for v in spec.values)
-    return text.format(table=spec.name, period=spec.period, keys=keys, value=spec.values[0], covered=covered)
+    return text.format(table=spec.name, period=spec.period, covered=covered)
 
 
 def largest_revisions(con: duckdb.DuckDBPyConnection, spec: TableSpec, limit: int = LARGEST) -> dict[str, list[dict]]:
-    """Per release: the values of the table it revised the most (period, key, old, new)."""
+    """Per release: the values of the table it revised the most (period, key, old, new), as kept at publication
+    (claimwatch/store/latest.py), so a build reads them rather than comparing every vintage again."""
     found: dict[str, list[dict]] = {}
-    for row in dict_rows(con.execute(_template("largest_revisions", spec), {"limit": limit})):
+    for row in dict_rows(con.execute(
+            "select release_id, old_release_id, period, key_text, old_value, new_value from release_largest_revisions"
+            " where table_name = ? and rank <= ? order by release_id, rank", [spec.name, limit])):
         found.setdefault(row["release_id"], []).append(row)
     return found
 

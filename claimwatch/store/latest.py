@@ -4,7 +4,7 @@ The rule is the view's (claimwatch/store/views.py): each period from the newest 
 Recomputing it means reading every vintage ever stored, so the store keeps the result and brings it up to date
 when a release is published: only the periods that release covers are looked at, and it takes a period over
 when it is newer than the release holding it. The same comparison gives the release's revision counts
-(`release_revisions`). Publishing an older vintage late, or taking a published release back (quarantine), is
+(`release_revisions`) and the values it revised the most (`release_largest_revisions`). Publishing an older vintage late, or taking a published release back (quarantine), is
 rare; it rebuilds the table's result from the view. Claims as of a past release still use temporary views.
 """
 
@@ -19,6 +19,23 @@ SUMMARY = """select new_release_id as release_id, '{table}' as table_name,
     count(*) filter (where change = 'revised') as revised, count(*) filter (where change = 'added') as added,
     count(*) filter (where change = 'removed') as removed, count(distinct {period}) as periods
 from {table}_revisions group by new_release_id"""
+LARGEST = 5  # revised values kept per release and table, the largest change first
+
+
+def _key_text(spec: TableSpec, alias: str) -> str:
+    """The row's key columns as one text ('TX · Adults · …')."""
+    return " || ' · ' || ".join(f"coalesce(cast({alias}.{k} as varchar), '')" for k in spec.keys)
+
+
+def _largest_insert(spec: TableSpec, compared: str, alias: str = "c") -> str:
+    """Insert into release_largest_revisions the LARGEST revised values of each release in `compared` (columns
+    release_id, old_release_id, the period, the keys, old_value, new_value)."""
+    return f"""insert into release_largest_revisions
+        select release_id, '{spec.name}', row_number() over (partition by release_id
+                   order by abs(new_value - old_value) desc, {spec.period}, key_text) as rank,
+               old_release_id, left(cast({spec.period} as varchar), 7), key_text, old_value, new_value
+        from (select *, {_key_text(spec, alias)} as key_text from {compared} as {alias})
+        qualify rank <= {LARGEST}"""
 
 
 def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -29,10 +46,16 @@ def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 
 def ensure(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    """Create `<table>_latest` as a table filled from the stored releases (an older store had a view there)."""
+    """Create `<table>_latest` as a table filled from the stored releases (an older store had a view there), and
+    fill the largest revisions of a store written before they were kept."""
     name = f"{spec.name}_latest"
     kind = _kind(con, name)
     if kind == "table":
+        missing = con.execute(
+            "select exists (select 1 from release_revisions where table_name = $t and revised > 0)"
+            " and not exists (select 1 from release_largest_revisions where table_name = $t)", {"t": spec.name}).fetchone()[0]
+        if missing:
+            _refill_largest(con, spec)
         return
     if kind == "view":
         con.execute(f"drop view {name}")
@@ -51,6 +74,16 @@ def _recount(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     """Every release's revision counts of the table, from `<table>_revisions`."""
     con.execute(f"delete from release_revisions where table_name = '{spec.name}'")
     con.execute(f"insert into release_revisions {SUMMARY.format(table=spec.name, period=spec.period)}")
+    _refill_largest(con, spec)
+
+
+def _refill_largest(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Every release's largest revised values of the table, from `<table>_revisions`."""
+    con.execute(f"delete from release_largest_revisions where table_name = '{spec.name}'")
+    v = spec.values[0]
+    con.execute(_largest_insert(spec, f"""(select new_release_id as release_id, old_release_id, {spec.period},
+        {', '.join(spec.keys)}, old_{v} as old_value, new_{v} as new_value
+        from {spec.name}_revisions where change = 'revised')"""))
 
 
 def publish(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> None:
@@ -88,26 +121,32 @@ def publish(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) ->
 
 
 def _count_revisions(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> None:
-    """The release's revisions against the vintage it takes each period over from, as `<table>_revisions` counts."""
-    p, t = spec.period, spec.name
+    """The release's revisions against the vintage it takes each period over from: `<table>_revisions` counts
+    and the largest revised values."""
+    p, t, v = spec.period, spec.name, spec.values[0]
     keys = " and ".join(f"o.{k} is not distinct from n.{k}" for k in spec.keys)
-    changed = " or ".join(f"o.{v} is distinct from n.{v}" for v in spec.values)
-    con.execute(f"delete from release_revisions where release_id = ? and table_name = '{t}'", [release_id])
-    con.execute(f"""insert into release_revisions
+    changed = " or ".join(f"o.{c} is distinct from n.{c}" for c in spec.values)
+    key_columns = ", ".join(f"coalesce(o.{k}, n.{k}) as {k}" for k in spec.keys)
+    con.execute(f"""create or replace temp table compared as
         with old_side as (
             select l.* from {t}_latest as l join temp.main.taking_over as w on w.{p} = l.{p} and w.holder = l.release_id
         ),
         new_side as (
             select n.* from {t} as n join temp.main.taking_over as w on w.{p} = n.{p}
             where n.release_id = $rid and w.holder is not null
-        ),
-        compared as (
-            select coalesce(o.{p}, n.{p}) as {p},
-                case when o.release_id is null then 'added' when n.release_id is null then 'removed'
-                     else 'revised' end as change
-            from old_side as o full outer join new_side as n on o.{p} = n.{p} and {keys}
-            where {changed}
         )
+        select coalesce(o.{p}, n.{p}) as {p}, {key_columns}, o.release_id as old_release_id,
+            o.{v} as old_value, n.{v} as new_value,
+            case when o.release_id is null then 'added' when n.release_id is null then 'removed'
+                 else 'revised' end as change
+        from old_side as o full outer join new_side as n on o.{p} = n.{p} and {keys}
+        where {changed}""", {"rid": release_id})
+    for table in ("release_revisions", "release_largest_revisions"):
+        con.execute(f"delete from {table} where release_id = ? and table_name = '{t}'", [release_id])
+    con.execute(f"""insert into release_revisions
         select $rid, '{t}', count(*) filter (where change = 'revised'), count(*) filter (where change = 'added'),
             count(*) filter (where change = 'removed'), count(distinct {p})
-        from compared having count(*) > 0""", {"rid": release_id})
+        from temp.main.compared having count(*) > 0""", {"rid": release_id})
+    con.execute(_largest_insert(spec, "(select $rid as release_id, * from temp.main.compared where change = 'revised')"),
+                {"rid": release_id})
+    con.execute("drop table temp.main.compared")

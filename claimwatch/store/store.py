@@ -55,6 +55,7 @@ class Store:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
         self.con = con
         self.path = path
+        self._memory_limit: str | None = None
 
     def close(self) -> None:
         self.con.close()
@@ -186,6 +187,22 @@ class Store:
             self._rollback()
             raise
 
+    def release_memory(self) -> None:
+        """Hand back what the last step left in memory: DuckDB's cache of table blocks (they are on disk; a lowered
+        limit evicts them) and the heap the process freed (claimwatch/memory.py). Between releases, so that a run's
+        peak is one release's work, not the sum of what every release left cached."""
+        from claimwatch.memory import release_free_memory
+
+        if self._memory_limit is None:  # the limit the connection opened with, restored after each eviction
+            self._memory_limit = self.con.execute("select current_setting('memory_limit')").fetchone()[0]
+        try:
+            self.con.execute(f"set memory_limit = '{CACHE_FLOOR}'")
+        except duckdb.Error:
+            pass  # blocks still pinned: they stay
+        finally:
+            self.con.execute(f"set memory_limit = '{self._memory_limit}'")
+        release_free_memory()
+
     def refresh_derived(self) -> None:
         """Rebuild every `<table>_latest` and the revision counts from the releases (after rows were written by hand)."""
         from claimwatch.store import latest
@@ -232,6 +249,9 @@ def store_problem(path: Path, exc: BaseException) -> str | None:
     return None
 
 
+CACHE_FLOOR = "16MB"  # what DuckDB may keep cached when the store hands memory back between releases
+
+
 def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only, config=config or {})
@@ -269,7 +289,8 @@ def open_store(path: str | Path, tables: Iterable[TableSpec] | None = None, *, r
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(store_problem(path, exc) or f"{path}: {exc.strerror}; choose another location with --db") from exc
-    store = Store(_connect(path, read_only=False, config={"memory_limit": duckdb_memory_limit()}), path)
+    limit = duckdb_memory_limit()
+    store = Store(_connect(path, read_only=False, config={"memory_limit": limit} if limit else None), path)
     try:
         store.create_schema(all_tables() if tables is None else tables)
     except (duckdb.Error, OSError) as exc:
