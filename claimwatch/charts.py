@@ -7,7 +7,7 @@ level drawn as a dashed line (a number; for a level computed from the data, the 
 the x to highlight (a year, or an ISO date for monthly data); and `display`, how a y value is printed, when it is
 not the primary reading's rule `display` (the chart's unit differs from the claim's). The arithmetic (units,
 ratios) is done in the SQL. Tick labels, the marked value and the default level label are printed through
-claimwatch/present.py, as on the site and in Slack: `figure_text` and `TickLabels`.
+claimwatch/present.py, as on the site and in Slack (claimwatch/chart_labels.py).
 
 `render_png(data, trigger=x)` also marks the period that triggered an alert (when it is not the stated one), and
 `size=PHONE` draws the chart for a phone screen: the status site serves it below 600 px, so that its smallest
@@ -32,9 +32,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from claimwatch import present
+from claimwatch.chart_labels import X, TickLabels, chart_display, figure_text, period_label
 from claimwatch.claims.catalog import Claim, indicator_sql
 
-X = int | float | date
 SERIES_STYLES = (  # colour (Okabe-Ito), line style, marker: the series differ without colour too
     ("#0072B2", "-", "o"),
     ("#D55E00", ":", "s"),
@@ -90,25 +90,6 @@ class ChartData:
     display: str | None = None  # how a value is printed (claimwatch/present.py)
 
 
-def chart_display(claim: Claim) -> str | None:
-    """How a claim's chart prints a value: the chart's own `display`, else its primary reading's rule display."""
-    return (claim.chart or {}).get("display") or claim.primary.rule.get("display")
-
-
-def figure_text(value: float, display: str | None) -> str:
-    """A charted value as the site and Slack print it ("$334.0 billion", "6,068 encounters")."""
-    return present.figure(value, {"display": display})
-
-
-def tick_display(display: str | None) -> str:
-    """A display cut to its number and the symbols touching it, for tick labels: "${value:,.1f} billion" ->
-    "${value:,.1f}", "{value:.1f}% lower" -> "{value:.1f}%" (the axis label says the unit)."""
-    found = present.FIELD.search(display or "")
-    if not found or not present.FIXED.match(found.group("spec") or ""):
-        return "{value:,.0f}"
-    return display[:found.start()].split(" ")[-1] + found.group() + display[found.end():].split(" ")[0]
-
-
 def _level(claim: Claim, rows: list[dict]) -> float | None:
     found = {float(r["level"]) for r in rows if r.get("level") is not None}
     if claim.chart.get("level") is not None:
@@ -159,26 +140,6 @@ def chart_data(con: duckdb.DuckDBPyConnection, claim: Claim) -> ChartData | None
                      display)
 
 
-class TickLabels(ticker.Formatter):
-    """Tick labels through present.py: the display's number format and symbols, as few decimals as the ticks need."""
-
-    places = 0
-
-    def __init__(self, display: str | None = None):
-        self.display = tick_display(display)
-
-    def set_locs(self, locs):
-        exact = (d for d in range(5) if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in locs))
-        self.places = next(exact, 4)
-
-    def __call__(self, value, pos=None):
-        return present.number(value, self.display, self.places)
-
-
-def _x_text(x: X) -> str:
-    return x.strftime("%b %Y") if isinstance(x, date) else f"{x:g}" if isinstance(x, float) else str(x)
-
-
 def _crowded(points: list[tuple[X, float]], xs: list[X], mark: X, y: float, above: bool) -> int:
     """How many points lie where the mark's value would be written (a fifth of the width, an eighth of the height)."""
     at, n = xs.index(mark), len(xs)
@@ -209,7 +170,7 @@ def _highlight(ax, data: ChartData, points: list[tuple[X, float]], fontsize: flo
         ax.plot([data.mark], [y], linestyle="none", marker="o", markersize=7, color=color,
                 markeredgecolor="black", markeredgewidth=0.8, zorder=5)
         value = figure_text(y, data.display)
-        text = f"{_x_text(data.mark)}: {value}" if rank == 0 else value  # the colour says which line
+        text = f"{period_label(data.mark)}: {value}" if rank == 0 else value  # the colour says which line
         above = rank == 0 and (len(hits) > 1 or _crowded(points, xs, data.mark, y, True)
                                <= _crowded(points, xs, data.mark, y, False))
         ax.annotate(text, xy=(data.mark, y), xytext=(dx, 8 if above else -8 - 11 * max(0, rank - 1)),
@@ -226,7 +187,7 @@ def _trigger(ax, data: ChartData, trigger: X, points: list[tuple[X, float]], fon
             markeredgecolor=TRIGGER_COLOR, markeredgewidth=1.6, zorder=6)
     xs = sorted({x for x, _ in points})
     left = xs.index(trigger) / max(1, len(xs) - 1) > 0.5 if trigger in xs else True
-    ax.annotate(f"alert: {_x_text(trigger)}", xy=(trigger, 1), xycoords=("data", "axes fraction"),
+    ax.annotate(f"alert: {period_label(trigger)}", xy=(trigger, 1), xycoords=("data", "axes fraction"),
                 xytext=(-4 if left else 4, -2), textcoords="offset points", ha="right" if left else "left",
                 va="top", fontsize=fontsize, color=TRIGGER_COLOR, fontweight="bold", zorder=6)
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from matplotlib.lines import Line2D
 
-from claimwatch.charts import (DESKTOP, ChartSize, X, _x_text, add_legend, figure_text, format_axes, new_figure,
-                               png_bytes)
+from claimwatch.chart_labels import figure_text, period_label
+from claimwatch.charts import DESKTOP, ChartSize, X, add_legend, format_axes, new_figure, png_bytes
 
 NEWEST = "#0072B2"
 OLDER = ("#b0b0b0", "#7a7a7a", "#3d3d3d")  # light to dark: the older the lighter (the newest is also solid)
@@ -76,7 +76,7 @@ def render_ladder_png(ladder: Ladder, size: ChartSize = DESKTOP) -> bytes:
         ax.axvline(ladder.mark, color="#bbbbbb", linewidth=0.8, linestyle=":", zorder=0)
         newest = ladder.vintages[-1].value_at(ladder.mark)
         if newest is not None:
-            ax.annotate(f"{_x_text(ladder.mark)}: {ladder.text(newest)}", xy=(ladder.mark, newest), xytext=(0, 8),
+            ax.annotate(f"{period_label(ladder.mark)}: {ladder.text(newest)}", xy=(ladder.mark, newest), xytext=(0, 8),
                         textcoords="offset points", ha="center", va="bottom", fontsize=size.text, color=NEWEST,
                         fontweight="bold", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
     ax.margins(x=0.03, y=0.2)

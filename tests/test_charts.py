@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from claimwatch import present
-from claimwatch.charts import (PHONE, ChartData, TickLabels, chart_data, chart_display, chart_figure,
-                               claim_chart_png, render_png)
+from claimwatch.chart_labels import TickLabels, chart_display
+from claimwatch.charts import PHONE, ChartData, chart_data, chart_figure, claim_chart_png, render_png
 from claimwatch.claims.catalog import indicator_sql, load_catalogs
 from claimwatch.claims.evaluate import set_as_of
 

@@ -12,15 +12,10 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 
-from claimwatch import present
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.judge import Verdict, overall, verdict_words
+from claimwatch.verdict_text import MARK, MODE, WORD, figure_line, paste_ready, verdict_text
 
-MARK = {"holds": "✓", "holds_over_coverage": "◐", "fails": "✗", "unknown": "?", "not_checkable": "–",
-        "depends_on_reading": "⇄", None: "·"}
-WORD = {"holds": "holds", "holds_over_coverage": "holds over the data's years", "fails": "fails", "unknown": "unknown",
-        "not_checkable": "not checkable", "depends_on_reading": "depends on the reading", None: "not yet told"}
-MODE = {"as_stated": "as stated", "latest": "latest period"}
 SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
 HEADER_LIMIT = 150  # and 150 in a header
 BLOCK_LIMIT = 50  # and 50 blocks in a message
@@ -77,35 +72,6 @@ def fit(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-def verdict_text(verdict: str | None) -> str:
-    """A verdict with its mark, readable without colour."""
-    return f"{MARK[verdict]} {WORD[verdict]}"
-
-
-def rule_of(claim: Claim, v: Verdict) -> dict:
-    """The rule a verdict was judged by ({} for a claim with no readings, or a reading no longer in the catalog)."""
-    return next((r.rule for r in claim.readings if r.id == v.reading), {})
-
-
-def figure_line(claim: Claim, v: Verdict) -> str:
-    """The observed figure with whose it is and the margin in words against the other figure (present.py, from the
-    verdict's numbers), or why there is none: "Mexico's $334.0 billion, $15.3 billion below Canada's $349.4 billion"."""
-    if v.observed is None:
-        return v.explanation or "no figure"
-    rule = rule_of(claim, v)
-    margin = present.margin_phrase(v, rule)
-    return f"{present.observed_phrase(v, rule)}, {margin}" if margin else present.observed_phrase(v, rule)
-
-
-def paste_ready(claim: Claim, v: Verdict) -> tuple[str, str]:
-    """The paste-ready sentence (newsroom prose, no release ids) and its provenance footer line, from the numbers."""
-    return present.sentence(v, rule_of(claim, v)), present.footer(v)
-
-
-def _when(v: Verdict) -> str:
-    return f"{MODE[v.mode]}, {v.period}" if v.period else MODE[v.mode]
 
 
 def _sources_text(files: list[SourceFile], mrkdwn: bool) -> str:

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from claimwatch import present
 from claimwatch.alerts.states import alert_states
-from claimwatch.alerts.compose import MARK, MODE, WORD, figure_line, paste_ready, verdict_text
+from claimwatch.verdict_text import MARK, MODE, WORD, figure_line, paste_ready, verdict_text
 from claimwatch.claims.judge import verdict_words
 from claimwatch.claims.catalog import Catalog, indicator_sql
 from claimwatch.site.alert_state import newest_alert_words, state_words

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from claimwatch.alerts.compose import WORD, paste_ready
+from claimwatch.verdict_text import WORD, paste_ready
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.judge import Verdict, overall
 

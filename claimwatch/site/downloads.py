@@ -12,7 +12,7 @@ import duckdb
 
 from claimwatch.claims.catalog import Claim
 from claimwatch import present
-from claimwatch.alerts.compose import paste_ready, rule_of
+from claimwatch.verdict_text import paste_ready, rule_of
 from claimwatch.claims.judge import Verdict
 from claimwatch.site.filled_sql import filled_sql
 

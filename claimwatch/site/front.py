@@ -17,13 +17,13 @@ from datetime import date, datetime
 
 import duckdb
 
-from claimwatch.alerts.compose import figure_line
 from claimwatch.alerts.release_calendar import latest_data_through, load_calendar, overdue
 from claimwatch.claims.catalog import Catalog
 from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.claims.steps import claim_hash, stored_verdict
 from claimwatch.site.awaited import awaited_sources
 from claimwatch.store.store import dict_rows
+from claimwatch.verdict_text import figure_line
 
 ATTENTION = ("correction", "clarification", "update", "close", "overdue")
 ATTENTION_WORDS = {"correction": "Correction needed", "clarification": "Clarification needed",
