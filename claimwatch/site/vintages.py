@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from claimwatch.charts import X, chart_data, chart_display
+from claimwatch.chart_labels import chart_display
+from claimwatch.charts import X, chart_data
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.evaluate import set_as_of
 from claimwatch.claims.steps import claim_hash
