@@ -3,8 +3,11 @@
 A claim's `chart` (claims/<article-id>.yaml) has a `query` over the view `indicator` returning `x` (a year or a
 date), `y` and optionally `series` (one line each), ordered by x; a `title` and `y_label`; `level`, the claimed
 level drawn as a dashed line (a number; for a level computed from the data, the query returns it instead as a
-`level` column, the same on every row); `level_label`, which may use `{level}` (e.g. `{level:,.0f}`); and `mark`,
-the x to highlight (a year, or an ISO date for monthly data). The arithmetic (units, ratios) is done in the SQL.
+`level` column, the same on every row); `level_label`, which may use `{level}` (e.g. `{level:,.0f}`); `mark`,
+the x to highlight (a year, or an ISO date for monthly data); and `display`, how a y value is printed, when it is
+not the primary reading's rule `display` (the chart's unit differs from the claim's). The arithmetic (units,
+ratios) is done in the SQL. Tick labels, the marked value and the default level label are printed through
+claimwatch/present.py, as on the site and in Slack (claimwatch/chart_labels.py).
 
 `render_png(data, trigger=x)` also marks the period that triggered an alert (when it is not the stated one), and
 `size=PHONE` draws the chart for a phone screen: the status site serves it below 600 px, so that its smallest
@@ -28,9 +31,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from claimwatch import present
+from claimwatch.chart_labels import X, TickLabels, chart_display, figure_text, period_label
 from claimwatch.claims.catalog import Claim, indicator_sql
 
-X = int | float | date
 SERIES_STYLES = (  # colour (Okabe-Ito), line style, marker: the series differ without colour too
     ("#0072B2", "-", "o"),
     ("#D55E00", ":", "s"),
@@ -83,12 +87,7 @@ class ChartData:
     level: float | None = None
     level_label: str = ""
     mark: X | None = None
-
-
-def _number(value: float) -> str:
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    display: str | None = None  # how a value is printed (claimwatch/present.py)
 
 
 def _level(claim: Claim, rows: list[dict]) -> float | None:
@@ -134,25 +133,11 @@ def chart_data(con: duckdb.DuckDBPyConnection, claim: Claim) -> ChartData | None
         return None
     series = {name: sorted(points) for name, points in series.items()}
     level = _level(claim, rows)
-    label = "" if level is None else chart.get("level_label", f"claimed: {_number(level)}").format(level=level)
-    return ChartData(chart.get("title", claim.id), y_label, series, level, label, _mark(chart.get("mark"), series))
-
-
-class _Thousands(ticker.Formatter):
-    """Tick labels with thousands separators and as few decimals as the ticks need."""
-
-    places = 0
-
-    def set_locs(self, locs):
-        exact = (d for d in range(5) if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in locs))
-        self.places = next(exact, 4)
-
-    def __call__(self, value, pos=None):
-        return f"{value:,.{self.places}f}"
-
-
-def _x_text(x: X) -> str:
-    return x.strftime("%b %Y") if isinstance(x, date) else f"{x:g}" if isinstance(x, float) else str(x)
+    display = chart_display(claim)
+    default = f"claimed: {present.stated(level, {'display': display})}" if level is not None else ""
+    label = "" if level is None else chart.get("level_label", default).format(level=level)
+    return ChartData(chart.get("title", claim.id), y_label, series, level, label, _mark(chart.get("mark"), series),
+                     display)
 
 
 def _crowded(points: list[tuple[X, float]], xs: list[X], mark: X, y: float, above: bool) -> int:
@@ -184,7 +169,8 @@ def _highlight(ax, data: ChartData, points: list[tuple[X, float]], fontsize: flo
         color = SERIES_STYLES[n % len(SERIES_STYLES)][0]
         ax.plot([data.mark], [y], linestyle="none", marker="o", markersize=7, color=color,
                 markeredgecolor="black", markeredgewidth=0.8, zorder=5)
-        text = f"{_x_text(data.mark)}: {_number(y)}" if rank == 0 else _number(y)  # the colour says which line
+        value = figure_text(y, data.display)
+        text = f"{period_label(data.mark)}: {value}" if rank == 0 else value  # the colour says which line
         above = rank == 0 and (len(hits) > 1 or _crowded(points, xs, data.mark, y, True)
                                <= _crowded(points, xs, data.mark, y, False))
         ax.annotate(text, xy=(data.mark, y), xytext=(dx, 8 if above else -8 - 11 * max(0, rank - 1)),
@@ -201,7 +187,7 @@ def _trigger(ax, data: ChartData, trigger: X, points: list[tuple[X, float]], fon
             markeredgecolor=TRIGGER_COLOR, markeredgewidth=1.6, zorder=6)
     xs = sorted({x for x, _ in points})
     left = xs.index(trigger) / max(1, len(xs) - 1) > 0.5 if trigger in xs else True
-    ax.annotate(f"alert: {_x_text(trigger)}", xy=(trigger, 1), xycoords=("data", "axes fraction"),
+    ax.annotate(f"alert: {period_label(trigger)}", xy=(trigger, 1), xycoords=("data", "axes fraction"),
                 xytext=(-4 if left else 4, -2), textcoords="offset points", ha="right" if left else "left",
                 va="top", fontsize=fontsize, color=TRIGGER_COLOR, fontweight="bold", zorder=6)
 
@@ -212,8 +198,8 @@ def min_text_px(fig: Figure) -> float:
     return round(min(sizes) * fig.dpi / 72, 1)
 
 
-def format_axes(ax, points: list[tuple[X, float]], size: ChartSize) -> None:
-    """Ticks from zero for counts, concise dates or whole years on x, thousands separators on y, a light grid."""
+def format_axes(ax, points: list[tuple[X, float]], size: ChartSize, display: str | None = None) -> None:
+    """Ticks from zero for counts, concise dates or whole years on x, y ticks through present.py, a light grid."""
     if min(y for _, y in points) >= 0:
         ax.set_ylim(bottom=0)  # counts and amounts from zero
     if isinstance(points[0][0], date):
@@ -223,7 +209,7 @@ def format_axes(ax, points: list[tuple[X, float]], size: ChartSize) -> None:
     elif all(isinstance(x, int) for x, _ in points):
         ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=size.max_ticks, integer=True))
         ax.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:.0f}"))  # years, without separators
-    ax.yaxis.set_major_formatter(_Thousands())
+    ax.yaxis.set_major_formatter(TickLabels(display))
     ax.tick_params(labelsize=size.text)
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.6, zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
@@ -247,10 +233,15 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 def render_png(data: ChartData, trigger: X | str | None = None, size: ChartSize = DESKTOP) -> bytes:
-    """The chart as a small PNG (660×330 pixels; PHONE: 720×620), byte for byte the same for the same data.
+    """The chart as a small PNG (660×330 pixels; PHONE: 720×720), byte for byte the same for the same data.
 
     `trigger`: the period that triggered an alert (a year, a date or an ISO date), marked in red when the data
     have it and it is not the marked (stated) period."""
+    return png_bytes(chart_figure(data, trigger, size))
+
+
+def chart_figure(data: ChartData, trigger: X | str | None = None, size: ChartSize = DESKTOP) -> Figure:
+    """The chart drawn on a figure (what render_png saves)."""
     fig = new_figure(size)
     ax = fig.add_subplot()
     points = sorted((p for pts in data.series.values() for p in pts), key=lambda p: p[0])
@@ -270,11 +261,11 @@ def render_png(data: ChartData, trigger: X | str | None = None, size: ChartSize 
     if trigger is not None and trigger != data.mark:
         _trigger(ax, data, trigger, points, size.text)
     ax.margins(x=0.02, y=0.2)  # headroom for the mark's value
-    format_axes(ax, points + ([(points[0][0], data.level)] if data.level is not None else []), size)
+    format_axes(ax, points + ([(points[0][0], data.level)] if data.level is not None else []), size, data.display)
     ax.set_title(textwrap.fill(data.title, size.title_chars), fontsize=size.title, loc="left")
     ax.set_ylabel(data.y_label, fontsize=size.text)
     add_legend(fig, ax, legend, size)
-    return png_bytes(fig)
+    return fig
 
 
 def claim_chart_png(con: duckdb.DuckDBPyConnection, claim: Claim, trigger: X | str | None = None,

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from matplotlib.lines import Line2D
 
-from claimwatch.charts import DESKTOP, ChartSize, X, _number, _x_text, add_legend, format_axes, new_figure, png_bytes
+from claimwatch.chart_labels import figure_text, period_label
+from claimwatch.charts import DESKTOP, ChartSize, X, add_legend, format_axes, new_figure, png_bytes
 
 NEWEST = "#0072B2"
 OLDER = ("#b0b0b0", "#7a7a7a", "#3d3d3d")  # light to dark: the older the lighter (the newest is also solid)
@@ -37,6 +38,11 @@ class Ladder:
     series: str
     vintages: tuple[Vintage, ...]
     mark: X | None = None
+    display: str | None = None  # how a value is printed (claimwatch/present.py)
+
+    def text(self, y: float) -> str:
+        """A value of the ladder as the site and Slack print it ("25,185 encounters")."""
+        return figure_text(y, self.display)
 
 
 def _window(ladder: Ladder, before: int) -> list[X]:
@@ -70,11 +76,11 @@ def render_ladder_png(ladder: Ladder, size: ChartSize = DESKTOP) -> bytes:
         ax.axvline(ladder.mark, color="#bbbbbb", linewidth=0.8, linestyle=":", zorder=0)
         newest = ladder.vintages[-1].value_at(ladder.mark)
         if newest is not None:
-            ax.annotate(f"{_x_text(ladder.mark)}: {_number(newest)}", xy=(ladder.mark, newest), xytext=(0, 8),
+            ax.annotate(f"{period_label(ladder.mark)}: {ladder.text(newest)}", xy=(ladder.mark, newest), xytext=(0, 8),
                         textcoords="offset points", ha="center", va="bottom", fontsize=size.text, color=NEWEST,
                         fontweight="bold", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
     ax.margins(x=0.03, y=0.2)
-    format_axes(ax, sorted(points, key=lambda p: p[0]), size)
+    format_axes(ax, sorted(points, key=lambda p: p[0]), size, ladder.display)
     title = f"{ladder.title}, as published in {count} vintage{'s' if count != 1 else ''}"
     ax.set_title(textwrap.fill(title, size.title_chars), fontsize=size.title, loc="left")
     ax.set_ylabel(ladder.y_label, fontsize=size.text)

@@ -49,11 +49,16 @@ def test_claim_change_message(built_con, slack_server, tmp_path):
         "holds, no correction needed")
     assert claim.sentence in text and "Op-ed on U.S.-Mexico trade and border security" in text
     assert "latest period: ◐ holds over the data's years → ✗ fails; new period: November 2024 -> August 2025" in text
-    assert "✗ Latest period (August 2025): fails\n    August 2025's 6,321 encounters against July 2025's 4,596 encounters (margin -1,725)" in text
+    # every figure through claimwatch/present.py: whose it is, the margin in words with its unit
+    assert ("✗ Latest period (August 2025): fails\n    August 2025's 6,321 encounters, 1,725 encounters above July 2025's "
+            "4,596 encounters") in text
     assert text.index("As stated (June 2025") < text.index("Latest period (August 2025)")  # as stated first
     assert "Paste-ready: The data give 6,068 encounters for June 2025" in text  # the sentence as published, judged on its own period
-    # the agency's page listing the file (the recorded copy's file:// path never leaves the machine)
-    assert "<https://www.cbp.gov/document/stats/southwest-land-border-encounters|sbo-encounters-fy22-fy25-aug.csv>" in blocks
+    paste = next(line for line in text.splitlines() if line.startswith("Paste-ready:"))
+    assert "@" not in paste and "fy22-fy25" not in paste  # newsroom prose: the provenance is the footer line after it
+    assert text.splitlines()[text.splitlines().index(paste) + 1].startswith("Source: cbp_southwest_encounters/fy22-fy25-aug@")
+    # the agency's URL of the file from PROVENANCE.md (the recorded copy's file:// path never leaves the machine)
+    assert "<https://www.cbp.gov/sites/default/files/2025-09/sbo-encounters-fy22-fy25-aug.csv|sbo-encounters-fy22-fy25-aug.csv>" in blocks
     assert "file://" not in blocks and "file://" not in text
 
 
@@ -70,12 +75,14 @@ def test_digest_message(built_con, slack_server, tmp_path):
     for v in verdicts:
         assert f"*{v.claim_id}*" in mrkdwn(message)
     buyer = message["text"].split("mexico_largest_buyer:\n")[1]
-    assert buyer.startswith("  ⇄ As stated (calendar 2024): depends on the reading: fails by U.S. goods exports")
-    assert ("      ✗ by U.S. goods exports (what Mexico buys) (primary): fails; Mexico's $334.0 billion against Canada's "
-            "$349.4 billion (margin -15.3)") in buyer
-    assert "      ✓ by total trade (exports + imports), as Census ranks its top trading partners: holds; Mexico's $839.9 billion" in buyer
-    assert ("mexico_exports_2024:\n  ✓ As stated (calendar 2024): holds\n      exports to Mexico: $334.0 billion against "
-            "the claimed $335 billion") in message["text"]
+    assert buyer.startswith("  ⇄ As stated (calendar 2024): depends on the reading\n")  # each reading's figures follow
+    assert ("      ✗ by U.S. goods exports (what Mexico buys) (primary): fails; Mexico's $334.0 billion, $15.3 billion "
+            "below Canada's $349.4 billion") in buyer
+    assert ("      ✓ by total trade (exports + imports), as Census ranks its top trading partners: holds; Mexico's $839.9 "
+            "billion, $77.8 billion above the next highest, Canada's $762.1 billion") in buyer
+    assert ("mexico_exports_2024:\n  ✓ As stated (calendar 2024): holds\n      exports to Mexico: $334.0 billion, $1.0 "
+            "billion below the claimed $335 billion, within the ±1% the rule allows") in message["text"]
+    assert "margin" not in message["text"]
     assert "holds over the 25.8 years the data cover, since October 1999 (claim: 30 years)" in message["text"]
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from datetime import date
 
 import pytest
 from PIL import Image
 
-from claimwatch.charts import PHONE, ChartData, chart_data, claim_chart_png, render_png
+from claimwatch import present
+from claimwatch.chart_labels import TickLabels, chart_display
+from claimwatch.charts import PHONE, ChartData, chart_data, chart_figure, claim_chart_png, render_png
 from claimwatch.claims.catalog import indicator_sql, load_catalogs
 from claimwatch.claims.evaluate import set_as_of
 
@@ -142,3 +145,47 @@ def test_a_phone_chart_keeps_its_text_at_10_px_when_shown_340_px_wide(built_con)
         with Image.open(io.BytesIO(claim_chart_png(built_con, claim, size=PHONE))) as image:
             assert image.size == (720, 720), claim.id
             assert float(image.info["min-text-px"]) * 340 / 720 >= 10, claim.id
+
+
+def test_tick_labels_and_the_marked_value_print_through_present(built_con):
+    """The chart's y ticks and its marked value use claimwatch/present.py, as the site and Slack do."""
+    exports = CATALOG.claim("mexico_exports_2024")
+    fig = chart_figure(chart_data(built_con, exports))
+    fig.draw_without_rendering()
+    (ax,) = fig.axes
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks[:3] == ["$0", "$50", "$100"] and all(re.fullmatch(r"\$[\d,]+", t) for t in ticks), ticks
+    marked = [t.get_text() for t in ax.texts]
+    assert marked == [f"2024: {present.figure(334.041359045, exports.rule)}"] == ["2024: $334.0 billion"]
+    # a chart in another unit than its claim's figure (encounters, not "% lower") says so with its own display
+    average = CATALOG.claim("june_2025_vs_2021_2024_average")
+    assert chart_display(average) == "{value:,.0f} encounters" != average.rule["display"]
+    fig = chart_figure(chart_data(built_con, average), size=PHONE)
+    fig.draw_without_rendering()
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.texts] == ["Jun 2025: 25,185 encounters"]
+    assert "50,000" in [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_the_tick_formatter_is_presents_number_with_the_decimals_the_ticks_need():
+    billions = TickLabels("${value:,.1f} billion")
+    billions.set_locs([0.0, 1000.0, 2500.0])
+    assert [billions(v) for v in (0.0, 1000.0, 2500.0)] == ["$0", "$1,000", "$2,500"]
+    assert billions(2500.0) == present.number(2500.0, "${value:,.1f}", 0)
+    billions.set_locs([0.0, 0.5, 1.0])
+    assert [billions(v) for v in (0.0, 0.5, 1.0)] == ["$0.0", "$0.5", "$1.0"]
+    share = TickLabels("{value:.1f}% lower")
+    share.set_locs([0.0, 50.0])
+    assert share(50.0) == "50%"  # the unit's symbol stays, its words go to the axis label
+    plain = TickLabels(None)
+    plain.set_locs([0.0, 25000.0])
+    assert plain(25000.0) == "25,000"
+
+
+def test_a_chart_display_must_be_a_template_of_value():
+    from claimwatch.claims.catalog import _chart_problem
+
+    entry = {"indicator": "x", "chart": {"query": "select 1 as x, 1 as y", "display": "{level:,.0f}"}}
+    assert "display" in _chart_problem(entry)
+    entry["chart"]["display"] = "{value:,.0f} encounters"
+    assert _chart_problem(entry) is None

@@ -85,8 +85,8 @@ def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, bui
             assert mark in row and period in row, (row, mark)
     buyer = page.locator("li#mexico_largest_buyer").inner_text()
     assert "⇄ depends on the reading" in buyer and "✗ fails" in buyer and "✓ holds" in buyer
-    assert "Mexico's $334.0 billion against Canada's $349.4 billion" in buyer
-    assert "Mexico's $839.9 billion against Canada's $762.1 billion" in buyer
+    assert "Mexico's $334.0 billion, $15.3 billion below Canada's $349.4 billion" in buyer  # present.py: whose, in words
+    assert "Mexico's $839.9 billion, $77.8 billion above the next highest, Canada's $762.1 billion" in buyer
     assert "◐ holds over the 25.8 years the data cover, since October 1999 (claim: 30 years)" in \
         page.locator("li#lowest_illegal_crossings_30_years").inner_text()
     assert "as stated, calendar 2024; reading: by U.S. goods exports (what Mexico buys) (primary)" in \

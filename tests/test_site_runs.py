@@ -101,7 +101,7 @@ def test_the_first_run_says_so_and_the_second_lists_what_moved_with_the_numbers(
                       "Just $100 per Chinese resident (World Bank population)", "Lowest illegal crossings in 30 years"}
     stated = next(t for t in items if t.startswith("Mexico is the largest buyer of U.S. goods: as stated (by U.S. goods"))
     assert "? unknown → ✗ fails" in stated and "data now available for calendar 2024" in stated  # the verdict moved
-    assert "now Mexico's $334.0 billion against Canada's $349.4 billion" in stated  # with the numbers
+    assert "now Mexico's $334.0 billion, $15.3 billion below Canada's $349.4 billion" in stated  # with the numbers
     latest = next(t for t in items if t.startswith("Lowest illegal crossings in 30 years: latest period"))
     assert "new period: November 2024 -> August 2025" in latest and "→ ✗ fails" in latest
     assert "was November 2024's 46,612 encounters" in latest and "now August 2025's 6,321 encounters" in latest

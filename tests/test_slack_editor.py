@@ -69,7 +69,9 @@ def test_a_release_that_changes_several_claims_is_one_message_with_links(shared_
             "average) holds; the article's figure still holds, no correction needed*") in text
     for claim in covered:  # each claim's page on the site, as claimwatch/site/build.py writes it
         assert f"<{SITE}/claims/{claim}.html|Claim page>" in text
-    assert "<https://www.cbp.gov/document/stats/nationwide-encounters|nationwide-encounters-fy22-fy25-state.csv>" in text
+    # the agency's URL of the file, as the site shows it (claimwatch/sources/origin.py reads PROVENANCE.md)
+    assert ("<https://www.cbp.gov/sites/default/files/2025-11/nationwide-encounters-fy22-fy25-state.csv|"
+            "nationwide-encounters-fy22-fy25-state.csv>") in text
     assert "file://" not in text and "file://" not in message["text"]
     # the same run again writes nothing new and Slack gets nothing twice
     with open_store(tmp_path / "c.duckdb") as store:

@@ -18,9 +18,10 @@ from datetime import date, datetime
 
 import duckdb
 
+from claimwatch import present
 from claimwatch.alerts import compose
 from claimwatch.alerts.compose import Alert, ClaimEvent, SourceFile
-from claimwatch.alerts.links import agency_url, claim_page_url
+from claimwatch.alerts.links import claim_page_url
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.plain_words import kept_out_summary
 from claimwatch.alerts.release_message import ClaimChange, ordered, release_alert
@@ -33,6 +34,7 @@ from claimwatch.claims.history import claim_sources
 from claimwatch.claims.steps import evaluate as evaluate_steps
 from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.ingest import Outcome
+from claimwatch.sources.origin import agency_url
 from claimwatch.store.store import dict_rows, release_files
 
 PROBLEMS = ("quarantined", "rejected", "failed")
@@ -62,8 +64,9 @@ def claim_events(claim, told: dict, current: list[Verdict]) -> list[tuple[ClaimE
             found.append((ClaimEvent("revision", before, v, why), alert_id))
         if v.close and not before.close:
             found.append((ClaimEvent("close_to_failing", before, v,
-                                     f"{v.observed_text or v.observed} is within {rule.get('close_share', 0):.1%} of "
-                                     f"the threshold ({v.compared_with})"), alert_id))
+                                     f"{present.observed_phrase(v, rule)} is within "
+                                     f"{present.number(rule.get('close_share', 0) * 100, '{value:.1f}%')} "
+                                     f"of the threshold ({present.compared_phrase(v, rule)})"), alert_id))
     return found
 
 
@@ -94,7 +97,7 @@ class Collected:
 
 def source_files(con: duckdb.DuckDBPyConnection, release_ids: Iterable[str]) -> list[SourceFile]:
     """The stored files of these releases, each with the agency's address of it (never a local path)."""
-    return [SourceFile(f["release_id"], f["file_name"], agency_url(f["source"], f["url"]) or "")
+    return [SourceFile(f["release_id"], f["file_name"], agency_url(f["source"], f["url"]))
             for f in release_files(con, release_ids)]
 
 

@@ -1,8 +1,9 @@
 """Write alerts as Slack Block Kit messages with a plain-text twin (pure: no I/O).
 
-Each alert says what an editor needs to act: for a claim, the sentence, old -> new verdict, the figure against
-the claimed one with the margin, why it changed, the vintages with links to the source files, the paste-ready
-sentence and the wording the data support; for a source problem, what failed and that the last good data stay.
+Each alert says what an editor needs to act: for a claim, the sentence, old -> new verdict, the figure with whose
+it is and the margin in words (every figure through claimwatch/present.py), why it changed, the paste-ready
+sentence with its provenance footer, the wording the data support and links to the claim page and the agency's
+files; for a source problem, what failed and that the last good data stay.
 """
 
 from __future__ import annotations
@@ -13,12 +14,8 @@ from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObjec
 
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.judge import Verdict, overall, verdict_words
+from claimwatch.verdict_text import MARK, MODE, WORD, figure_line, paste_ready, verdict_text
 
-MARK = {"holds": "✓", "holds_over_coverage": "◐", "fails": "✗", "unknown": "?", "not_checkable": "–",
-        "depends_on_reading": "⇄", None: "·"}
-WORD = {"holds": "holds", "holds_over_coverage": "holds over the data's years", "fails": "fails", "unknown": "unknown",
-        "not_checkable": "not checkable", "depends_on_reading": "depends on the reading", None: "not yet told"}
-MODE = {"as_stated": "as stated", "latest": "latest period"}
 SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section's text
 HEADER_LIMIT = 150  # and 150 in a header
 BLOCK_LIMIT = 50  # and 50 blocks in a message
@@ -77,28 +74,6 @@ def fit(text: str, limit: int) -> str:
     return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def verdict_text(verdict: str | None) -> str:
-    """A verdict with its mark, readable without colour."""
-    return f"{MARK[verdict]} {WORD[verdict]}"
-
-
-def figure_line(claim: Claim, v: Verdict) -> str:
-    """The observed figure, whose it is, against the other figure and whose that is, or why there is none."""
-    if v.observed is None:
-        return v.explanation or "no figure"
-    margin = f" (margin {signed(v.margin)})" if v.margin is not None else ""
-    return f"{v.observed_text} against {v.compared_with}{margin}"
-
-
-def signed(value: float) -> str:
-    """A margin with its sign, in plain digits."""
-    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+,.3g}"
-
-
-def _when(v: Verdict) -> str:
-    return f"{MODE[v.mode]}, {v.period}" if v.period else MODE[v.mode]
-
-
 def _sources_text(files: list[SourceFile], mrkdwn: bool) -> str:
     if not files:
         return "the article's own figures"
@@ -134,7 +109,8 @@ def claim_state_lines(claim: Claim, current: list[Verdict]) -> list[str]:
         verdicts = [v for v in current if v.mode == mode]
         if not verdicts:
             continue
-        code, words = overall(verdicts)
+        code, _ = overall(verdicts)
+        words = verdict_words(verdicts[0]) if len(verdicts) == 1 else WORD[code]  # each reading's figures follow
         lines.append(f"{MARK[code]} {MODE[mode].capitalize()} ({verdicts[0].period}): {words}")
         if len(verdicts) == 1 and verdicts[0].observed is not None:
             lines.append(f"    {figure_line(claim, verdicts[0])}")
@@ -206,8 +182,9 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
                f"{verdict_text(e.before.verdict if e.before else None)} → {verdict_text(e.after.verdict)}; {e.why}"
                for e in sorted(events, key=lambda e: (e.after.mode != "as_stated", CONSEQUENCE_ORDER.index(e.kind)))]
     primary = next((v for v in current if v.mode == "as_stated" and v.primary), current[0])
+    sentence, footer = paste_ready(claim, primary)
     lines = [title, f"{article['title']}: “{claim.sentence}”", *state, "What changed:",
-             *[f"  - {c}" for c in changes], f"Paste-ready: {primary.sentence}"]
+             *[f"  - {c}" for c in changes], f"Paste-ready: {sentence}", footer]
     if primary.verdict == "fails" and primary.supported:
         lines.append(f"The data support: “{primary.supported}”")
     lines.append(f"Sources: {_sources_text(files, mrkdwn=False)}")
@@ -218,7 +195,7 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
         _section(f"*{escape(article['title'])}*\n>{escape(claim.sentence)}"),
         _section(escape("\n".join(state))),
         _section("*What changed*\n" + escape("\n".join(f"• {c}" for c in changes))),
-        _section(f"*Paste-ready:* {escape(primary.sentence)}"),
+        _section(f"*Paste-ready:* {escape(sentence)}\n{escape(footer)}"),
     ]
     if primary.verdict == "fails" and primary.supported:
         blocks.append(_section(f"*The data support:* “{escape(primary.supported)}”"))

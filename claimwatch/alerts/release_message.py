@@ -14,6 +14,7 @@ from claimwatch.alerts.compose import (BLOCK_LIMIT, CONSEQUENCE_ORDER, HEADER_LI
                                        ClaimEvent, SourceFile, escape, fit, verdict_text)
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.judge import Verdict
+from claimwatch.verdict_text import paste_ready
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,12 @@ def _claim_text(change: ClaimChange) -> tuple[str, str]:
     state = compose.claim_state_lines(change.claim, change.current)
     changes = _changes(change)
     primary = next((v for v in change.current if v.mode == "as_stated" and v.primary), change.current[0])
+    sentence, footer = paste_ready(change.claim, primary)
     plain = [change.title, f"“{change.claim.sentence}”", *state, "What changed:", *[f"  - {c}" for c in changes],
-             f"Paste-ready: {primary.sentence}"]
+             f"Paste-ready: {sentence}", footer]
     rich = [f"*{escape(change.title)}*", f">{escape(change.claim.sentence)}", escape("\n".join(state)),
-            "*What changed*", escape("\n".join(f"• {c}" for c in changes)), f"*Paste-ready:* {escape(primary.sentence)}"]
+            "*What changed*", escape("\n".join(f"• {c}" for c in changes)), f"*Paste-ready:* {escape(sentence)}",
+            escape(footer)]
     if primary.verdict == "fails" and primary.supported:
         plain.append(f"The data support: “{primary.supported}”")
         rich.append(f"*The data support:* “{escape(primary.supported)}”")

@@ -14,7 +14,7 @@ from claimwatch.config import project_dir
 from claimwatch.claims import rules
 from claimwatch.errors import CatalogError, FormatError
 
-CHART_KEYS = {"query", "title", "y_label", "level", "level_label", "mark"}  # see claimwatch/charts.py
+CHART_KEYS = {"query", "title", "y_label", "level", "level_label", "mark", "display"}  # see claimwatch/charts.py
 
 
 def claims_dir() -> Path:
@@ -135,7 +135,7 @@ def _chart_problem(entry: dict) -> str | None:
         return "chart needs a non-empty 'query' (SQL over `indicator` returning x and y)"
     if not entry.get("indicator") and not entry.get("readings"):
         return "a chart needs the claim's 'indicator'"
-    for key in ("title", "y_label", "level_label"):
+    for key in ("title", "y_label", "level_label", "display"):
         if key in chart and not isinstance(chart[key], str):
             return f"chart {key!r} must be text"
     level = chart.get("level")
@@ -148,6 +148,10 @@ def _chart_problem(entry: dict) -> str | None:
         chart.get("level_label", "").format(level=0.0)
     except (KeyError, IndexError, ValueError) as exc:
         return f"chart 'level_label' may only use the field {{level}} ({exc!r})"
+    try:
+        chart.get("display", "").format(value=0.0)
+    except (KeyError, IndexError, ValueError) as exc:
+        return f"chart 'display' may only use the field {{value}} ({exc!r})"
     return None
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from claimwatch import present
 from claimwatch.alerts.states import alert_states
-from claimwatch.alerts.compose import MARK, MODE, WORD, figure_line, verdict_text
-from claimwatch.charts import _number
+from claimwatch.verdict_text import MARK, MODE, WORD, figure_line, paste_ready, verdict_text
 from claimwatch.claims.judge import verdict_words
 from claimwatch.claims.catalog import Catalog, indicator_sql
 from claimwatch.site.alert_state import newest_alert_words, state_words
@@ -24,7 +24,7 @@ from claimwatch.site.datadocs import site_folder
 from claimwatch.site.enrich import enrich_site
 from claimwatch.site.front import attention, last_run
 from claimwatch.site.gather import claim_pages, source_pages
-from claimwatch.site.provenance import published_text
+from claimwatch.sources.origin import published_text
 from claimwatch.sources.base import period_text
 
 DEFAULT_SITE = Path("data") / "site"
@@ -37,13 +37,15 @@ def site_dir(explicit: str | Path | None = None, db: str | Path | None = None) -
     return site_folder(db) if db else DEFAULT_SITE
 
 
-def _environment(site: Path) -> Environment:
+def _environment() -> Environment:
+    """Every figure a template prints goes through claimwatch/present.py, from the verdict's stored numbers."""
     env = Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape())
     env.globals.update(
         mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, modename=MODE.get, sign=MARK.get, word=WORD.get,
-        words=verdict_words, sql=indicator_sql, caveat=caveat, number=_number, published=published_text,
+        words=verdict_words, sql=indicator_sql, caveat=caveat, published=published_text,
+        paste=lambda claim, v: paste_ready(claim, v)[0], footer=present.footer,
         through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
-        docs=lambda r: _docs_link(r, site / "sources"), editors=state_words, newest_alert=newest_alert_words,
+        editors=state_words, newest_alert=newest_alert_words,
     )
     return env
 
@@ -52,16 +54,6 @@ def caveat(v) -> str:
     """What a verdict is said of, to print on the verdict itself: the mode and period, and the reading."""
     reading = f"; reading: {v.reading_label}{' (primary)' if v.primary else ''}" if v.reading else ""
     return f"{MODE[v.mode]}, {v.period}{reading}"
-
-
-def _docs_link(release: dict, start: Path) -> str | None:
-    """A relative link to the Data Docs of the run that validated the release, if they were built."""
-    index = Path(release["data_docs"]) / "index.html" if release.get("data_docs") else None
-    return _relative(index, start) if index and index.is_file() else None
-
-
-def _relative(target: Path, start: Path) -> str:
-    return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
 
 
 def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Path, store_name: str = "",
@@ -77,7 +69,7 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     catalog = catalogs[0]
     pages, sources = claim_pages(con, catalog, previous_charts=out / "charts"), source_pages(con)
     enrich_site(con, catalog, pages, sources, staging)
-    env = _environment(out)
+    env = _environment()
     common = {"article": catalog.article, "built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
               "store": store_name, "sources": sources}
     verdicts = [code for p in pages for _, code, _, _ in p.modes]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from claimwatch.alerts.compose import WORD
+from claimwatch.verdict_text import WORD, paste_ready
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.judge import Verdict, overall
 
@@ -34,8 +34,9 @@ def item_reviewed(article: dict) -> dict:
     return _drop_empty({"@type": "Claim", "appearance": appearance, "author": author, "datePublished": published})
 
 
-def review_rating(verdicts: list[Verdict]) -> dict:
-    """The as-stated verdict over every reading: its value on the scale and its name in plain words."""
+def review_rating(claim: Claim, verdicts: list[Verdict]) -> dict:
+    """The as-stated verdict over every reading: its value on the scale, its name in plain words and the paste-ready
+    sentence (from the verdict's numbers, through claimwatch/present.py)."""
     stated = [v for v in verdicts if v.mode == "as_stated"] or verdicts
     code, words = overall(stated) if stated else ("unknown", "unknown")
     rating = {"@type": "Rating", "alternateName": (WORD.get(code) or code).capitalize(),
@@ -43,8 +44,8 @@ def review_rating(verdicts: list[Verdict]) -> dict:
     if code in SCALE:
         rating["ratingValue"] = SCALE[code]
     primary = next((v for v in stated if v.primary), stated[0] if stated else None)
-    if primary is not None and primary.sentence:
-        rating["ratingExplanation"] = primary.sentence
+    if primary is not None:
+        rating["ratingExplanation"] = paste_ready(claim, primary)[0]
     return rating
 
 
@@ -53,7 +54,7 @@ def claim_review(article: dict, claim: Claim, verdicts: list[Verdict], published
     """One claim's ClaimReview (dates as ISO 8601)."""
     return {"@context": "https://schema.org", "@type": "ClaimReview", "url": claim_page_url(site_url, claim.id),
             "claimReviewed": claim.sentence, "itemReviewed": item_reviewed(article),
-            "reviewRating": review_rating(verdicts), "author": REVIEWER,
+            "reviewRating": review_rating(claim, verdicts), "author": REVIEWER,
             "datePublished": published, "dateModified": modified}
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 
 from claimwatch.claims.catalog import Claim
-from claimwatch.claims.judge import Verdict, figure_text
+from claimwatch import present
+from claimwatch.verdict_text import paste_ready, rule_of
+from claimwatch.claims.judge import Verdict
 from claimwatch.site.filled_sql import filled_sql
 
 DOWNLOADS = "downloads"  # folder inside the site
@@ -28,18 +30,21 @@ class ClaimFiles:
 
 
 def figure_rows(claim: Claim, verdicts: list[Verdict]) -> list[dict]:
-    """One row per figure behind each verdict: the observed, the claimed, the margin and every named figure."""
+    """One row per figure behind each verdict: the observed, the claimed, the margin and every named figure, each
+    with its text as `claimwatch check --json` prints it (claimwatch/present.py: the margin in words)."""
     rows = []
     for v in verdicts:
-        display = claim.reading(v.reading).rule.get("display") if claim.readings else None
-        named = [("observed", v.observed), ("claimed", v.claimed), ("margin", v.margin)]
-        named += [(name, value) for name, value in (v.figures or {}).items()]
-        for name, value in named:
+        rule = rule_of(claim, v)
+        texts = present.figure_texts(v, rule)
+        named = [("observed", v.observed, texts["observed"]), ("claimed", v.claimed, texts["claimed"]),
+                 ("margin", v.margin, texts["margin"])]
+        named += [(name, value, texts["figures"].get(str(name))) for name, value in (v.figures or {}).items()]
+        for name, value, text in named:
             if value is None:
                 continue
             rows.append({"claim_id": claim.id, "mode": v.mode, "reading": v.reading or "", "verdict": v.verdict,
-                         "period": v.period, "figure": name, "value": value,
-                         "text": figure_text(value, display), "vintages": " ".join(v.vintages)})
+                         "period": v.period, "figure": name, "value": value, "text": text or present.figure(value, rule),
+                         "vintages": " ".join(v.vintages)})
     return rows
 
 
@@ -57,7 +62,8 @@ def figures_json(claim: Claim, verdicts: list[Verdict], queries: list[tuple[str,
     doc = {"claim_id": claim.id, "sentence": claim.sentence, "verdicts": [
         {"mode": v.mode, "reading": v.reading, "reading_label": v.reading_label, "primary": v.primary,
          "verdict": v.verdict, "period": v.period, "observed": v.observed, "claimed": v.claimed, "margin": v.margin,
-         "figures": v.figures or {}, "vintages": list(v.vintages), "sentence": v.sentence} for v in verdicts],
+         "figures": v.figures or {}, "vintages": list(v.vintages), "sentence": paste_ready(claim, v)[0],
+         "source": present.footer(v)} for v in verdicts],
         "sql": [{"what": what, "sql": sql} for what, sql in queries]}
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
 

@@ -13,7 +13,7 @@ from claimwatch.claims.catalog import Catalog
 from claimwatch.site.claimreview import claim_review, json_ld
 from claimwatch.site.datadocs import bundle_data_docs
 from claimwatch.site.downloads import write_claim_files
-from claimwatch.site.provenance import annotate_files
+from claimwatch.sources.origin import annotate_files
 from claimwatch.site.source_details import add_source_details
 
 CLAIMREVIEWS = "claimreviews.json"

@@ -23,6 +23,7 @@ from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.claims.steps import claim_hash, stored_verdict
 from claimwatch.site.awaited import awaited_sources
 from claimwatch.store.store import dict_rows
+from claimwatch.verdict_text import figure_line
 
 ATTENTION = ("correction", "clarification", "update", "close", "overdue")
 ATTENTION_WORDS = {"correction": "Correction needed", "clarification": "Clarification needed",
@@ -130,8 +131,7 @@ def attention(con: duckdb.DuckDBPyConnection, catalog: Catalog, verdicts: list[V
             found.append(Attention(claim.id, "update",
                                    f"the newest period ({bad[0].period}) fails; the article's figure still holds"))
         elif close := [v for v in own if v.close]:
-            found.append(Attention(claim.id, "close", f"holds narrowly: {close[0].observed_text or close[0].period}"
-                                   f"{' against ' + close[0].compared_with if close[0].compared_with else ''}"))
+            found.append(Attention(claim.id, "close", f"holds narrowly: {figure_line(claim, close[0])}"))
         elif waiting:
             found.append(Attention(claim.id, "overdue", late[waiting[0]]))
     return sorted(found, key=lambda a: ATTENTION.index(a.kind))

@@ -131,7 +131,8 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
     verdicts, _ = current_verdicts(con, catalog)
     unstored = unstored_counts(con, catalog) if history else {}
     inputs, published, labels = published_inputs(con, catalog.claims), _published(con), _release_labels(con)
-    code = b"".join((Path(__file__).parents[1] / name).read_bytes() for name in ("charts.py", "ladder_chart.py"))
+    code = b"".join((Path(__file__).parents[1] / name).read_bytes()
+                    for name in ("charts.py", "chart_labels.py", "ladder_chart.py", "present.py"))  # the code that draws and labels a chart
     pages = []
     for claim in catalog.claims:
         own = [v for v in verdicts if v.claim_id == claim.id]

@@ -7,6 +7,7 @@ from datetime import date
 
 import duckdb
 
+from claimwatch import present
 from claimwatch.alerts.release_calendar import due_date, load_calendar, next_period, period_name
 from claimwatch.sources import SOURCE_CLASSES
 from claimwatch.sources.base import TableSpec
@@ -51,11 +52,13 @@ def revision_text(release: dict, counts: dict | None, shared: dict | None, label
 
 
 def change_text(old: float | None, new: float | None) -> str:
-    """old → new with the change and its share: '1,234 → 1,300 (+66, +5.3%)'."""
-    show = lambda v: "–" if v is None else f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.4g}"  # noqa: E731
+    """old → new with the change and its share, as the source's table holds them (claimwatch/present.py's plain
+    digits): '1,234 → 1,300 (+66, +5.3%)'."""
+    whole = all(float(v).is_integer() for v in (old, new) if v is not None)  # counts stay whole
+    show = lambda v: "–" if v is None else present.number(v, "{value:,.0f}" if whole else None)  # noqa: E731
     if old is None or new is None:
         return f"{show(old)} → {show(new)}"
-    share = f", {(new - old) / old:+.1%}" if old else ""
+    share = f", {present.number((new - old) / old * 100, '{value:+.1f}%')}" if old else ""
     return f"{show(old)} → {show(new)} ({'+' if new >= old else '-'}{show(abs(new - old))}{share})"
 
 

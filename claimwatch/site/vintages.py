@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from claimwatch.chart_labels import chart_display
 from claimwatch.charts import X, chart_data
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.evaluate import set_as_of
@@ -97,4 +98,4 @@ def ladder(claim: Claim, releases: list[tuple[str, datetime]], series: dict, lab
         mark = date.fromisoformat(mark)
     if isinstance(sample, datetime) and isinstance(mark, date) and not isinstance(mark, datetime):
         mark = datetime.combine(mark, datetime.min.time())
-    return Ladder(chart.get("title", claim.id), chart.get("y_label", ""), name, tuple(kept), mark)
+    return Ladder(chart.get("title", claim.id), chart.get("y_label", ""), name, tuple(kept), mark, chart_display(claim))

@@ -1,9 +1,9 @@
-"""Where each stored file comes from, as the site shows it: the agency's URL and its publication date.
+"""Where a stored file comes from: the agency's URL and its publication date (Slack and the site alike).
 
 A live file keeps the URL it was fetched from (a mirror's address is mapped back to the agency's site) and its
 Last-Modified. A recorded file was read from a local folder: its agency URL and publication date come from the
 folder's PROVENANCE.md when it is there, else from what the source's own discovery code knows (the fixed file URL
-or the landing page that links the releases). A local `file://` path is never shown.
+or the landing page that links the releases). A local `file://` path is never given.
 """
 
 from __future__ import annotations
@@ -128,6 +128,11 @@ def file_origin(file: dict, label: str = "") -> FileOrigin:
         return FileOrigin(agency, _label_date(source, label), "the release's name")
     month = published_month((entry or {}).get("vintage", ""))
     return FileOrigin(agency, month, "the recorded copy's provenance (approximate)" if month else "")
+
+
+def agency_url(source: str, stored_url: str) -> str:
+    """The agency's address of a stored file (never a local path): what Slack links and the site shows."""
+    return file_origin({"url": stored_url, "source": source}).url
 
 
 def annotate_files(con, files: list[dict]) -> None:
