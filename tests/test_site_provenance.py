@@ -151,6 +151,13 @@ def test_source_pages_list_revisions_on_real_vintages(hosted, built_con):
     assert re.search(r"Next release expected: data for October 2025 around 2025-11-\d\d", page)
     drugs = (hosted / "sources" / "cbp_drug_seizures.html").read_text()
     assert drugs.count("none (first release of its periods)") == 2  # FY19-22 and FY23-26 share no month
+    # Census revisions at the unit the FT-900 publishes: $ millions to one decimal, not the stored dollars
+    old, new = built_con.execute(
+        "select old_value_usd, new_value_usd from census_trade__monthly_revisions where change = 'revised'"
+        " and new_release_id like 'census_trade/2020-10@%' order by abs(new_value_usd - old_value_usd) desc limit 1").fetchone()
+    census = (hosted / "sources" / "census_trade.html").read_text()
+    assert f"${old / 1e6:,.1f}M → ${new / 1e6:,.1f}M (+$" in census or f"${old / 1e6:,.1f}M → ${new / 1e6:,.1f}M (-$" in census
+    assert f"{old:,} →" not in census
 
 
 def test_two_stores_beside_each_other_get_their_own_sites(built_db, tmp_path):

@@ -51,11 +51,14 @@ def revision_text(release: dict, counts: dict | None, shared: dict | None, label
     return "none (first release of its periods)"
 
 
-def change_text(old: float | None, new: float | None) -> str:
-    """old → new with the change and its share, as the source's table holds them (claimwatch/present.py's plain
-    digits): '1,234 → 1,300 (+66, +5.3%)'."""
+def change_text(old: float | None, new: float | None, unit: tuple[float, str] | None = None) -> str:
+    """old → new with the change and its share, through claimwatch/present.py at the agency's published unit
+    when the table has one (`TableSpec.published`, e.g. Census $ millions), else as the table holds them:
+    '1,234 → 1,300 (+66, +5.3%)', '$256,570.2M → $256,676.5M (+$106.3M, +0.0%)'."""
+    scale, display = unit or (1, None)
     whole = all(float(v).is_integer() for v in (old, new) if v is not None)  # counts stay whole
-    show = lambda v: "–" if v is None else present.number(v, "{value:,.0f}" if whole else None)  # noqa: E731
+    display = display or ("{value:,.0f}" if whole else None)
+    show = lambda v: "–" if v is None else present.number(v * scale, display)  # noqa: E731
     if old is None or new is None:
         return f"{show(old)} → {show(new)}"
     share = f", {present.number((new - old) / old * 100, '{value:+.1f}%')}" if old else ""
@@ -113,12 +116,12 @@ def add_source_details(con: duckdb.DuckDBPyConnection, pages: list, today: date)
         largest, shared = {}, {}
         for spec in classes[page.name].tables:
             for rid, rows in largest_revisions(con, spec).items():
-                largest.setdefault(rid, []).extend(rows)
+                largest.setdefault(rid, []).extend({**x, "unit": spec.published} for x in rows)
             shared.update(shared_periods(con, spec))
         for r in page.releases:
             rid = r["release_id"]
             r["revision_text"] = revision_text(r, r.get("revisions"), shared.get(rid), labels)
-            r["largest"] = [{**x, "change": change_text(x["old_value"], x["new_value"]),
+            r["largest"] = [{**x, "change": change_text(x["old_value"], x["new_value"], x["unit"]),
                              "period_text": str(x["period"])[:7]} for x in largest.get(rid, [])[:LARGEST]]
             r["warning_texts"] = warnings.get(rid, [])
         published = [r["data_through"] for r in page.releases if r["status"] == "published" and r["data_through"]]

@@ -28,6 +28,7 @@ class TableSpec:
     keys: tuple[str, ...]
     values: tuple[str, ...]
     total_rows: str = "true"  # SQL condition: the rows that add up to a period's total (not aggregates)
+    published: tuple[float, str] | None = None  # (scale, display) printing a stored value at the agency's unit
 
 
 @dataclass(frozen=True)

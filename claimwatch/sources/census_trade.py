@@ -34,7 +34,7 @@ _RECORDED = re.compile(r"release-(\d{4}-\d{2})(?:_data-through-(\d{4}-\d{2}))?")
 
 TRADE_TABLE = TableSpec(
     "census_trade__monthly", period="month", keys=("flow", "partner_code"), values=("value_usd",),
-    total_rows="not is_aggregate",
+    total_rows="not is_aggregate", published=(1e-6, "${value:,.1f}M"),  # FT-900 tables: $ millions, one decimal
 )
 
 
