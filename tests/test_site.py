@@ -254,3 +254,20 @@ def test_the_ladder_and_its_series_are_read_back_not_queried_again(built_db, tmp
         build_site(store.con, load_catalogs(), out, built_db.name)
     page = (out / "claims" / "mexico_exports_2024.html").read_text()
     assert "999.5" in page  # the stored series was used for a release already seen
+
+
+def test_the_ladder_reads_only_the_newest_vintages_so_a_build_stays_flat(built_db, tmp_path, monkeypatch):
+    """A ladder keeps the newest LADDER_VINTAGES of a claim's vintages (its series cache too), and says so."""
+    from claimwatch.site import build, gather
+
+    monkeypatch.setattr(gather, "LADDER_VINTAGES", 4)
+    monkeypatch.setattr(build, "LADDER_VINTAGES", 4)
+    out = tmp_path / "site"
+    with open_store(built_db, read_only=True) as store:
+        build_site(store.con, load_catalogs(), out, built_db.name)
+        every = store.con.execute("select count(*) from releases where source = 'cbp_encounters' and status = 'published'").fetchone()[0]
+    doc = json.loads((out / "charts" / "june_2025_lowest_nationwide_encounters.vintages.json").read_text())
+    assert len(doc["vintages"]) == 4 < every
+    page = (out / "claims" / "june_2025_lowest_nationwide_encounters.html").read_text()
+    assert f"among its newest 4 of {every} stored vintages" in page
+    assert 0 < page.count('data-label="as published in release"') <= 4

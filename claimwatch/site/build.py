@@ -23,7 +23,7 @@ from claimwatch.site.alert_state import newest_alert_words, state_words
 from claimwatch.site.datadocs import site_folder
 from claimwatch.site.enrich import enrich_site
 from claimwatch.site.front import attention, last_run
-from claimwatch.site.gather import claim_pages, source_pages
+from claimwatch.site.gather import LADDER_VINTAGES, claim_pages, source_pages
 from claimwatch.sources.origin import published_text
 from claimwatch.sources.base import period_text
 
@@ -45,7 +45,7 @@ def _environment() -> Environment:
         words=verdict_words, sql=indicator_sql, caveat=caveat, published=published_text,
         paste=lambda claim, v: paste_ready(claim, v)[0], footer=present.footer,
         through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
-        editors=state_words, newest_alert=newest_alert_words,
+        editors=state_words, newest_alert=newest_alert_words, ladder_limit=LADDER_VINTAGES,
     )
     return env
 

@@ -34,7 +34,8 @@ class ClaimPage:
     unstored: int = 0  # vintages of its sources with no stored step (see `claimwatch backfill`)
     chart_key: str = ""  # what the chart was drawn from (see chart_key)
     earlier_changes: int = 0  # releases with changes before the ones listed
-    ladder: Ladder | None = None  # the chart's series as published in each stored vintage
+    ladder: Ladder | None = None  # the chart's series as published in each of its newest stored vintages
+    ladder_of: int = 0  # the claim's stored vintages in all (the ladder reads the newest LADDER_VINTAGES)
 
     @property
     def chart(self) -> bool:
@@ -124,6 +125,9 @@ def _through(files: list[dict]) -> list[tuple[str, str]]:
     return [(source, period_text(f["data_through"], f.get("grain", "month"))) for source, f in sorted(newest.items())]
 
 
+LADDER_VINTAGES = 24  # the newest vintages a revision ladder reads: two years of monthly releases
+
+
 def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True,
                 previous_charts: Path | None = None) -> list[ClaimPage]:
     """Every claim of the catalog with its current verdicts and its stored steps (read only: nothing is evaluated
@@ -139,9 +143,10 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
         vintages = {r for v in own for r in v.vintages}
         files = release_files(con, vintages)
         key = chart_key(claim, inputs[claim.id], code) if claim.indicator else ""
-        ladder, images = None, {}
+        ladder, images, ladder_of = None, {}, 0
         if claim.indicator and claim.chart:
-            releases = _inputs(published, claim)
+            every = _inputs(published, claim)
+            releases, ladder_of = every[-LADDER_VINTAGES:], len(every)  # bounded: a build's cost stays flat as vintages pile up
             cache = previous_charts / f"{claim.id}.vintages.json" if previous_charts is not None else None
             series = vintage_series(con, claim, releases, cache)
             ladder = vintage_ladder(claim, releases, series, labels)
@@ -149,7 +154,7 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
             images["vintages.json"] = cache_bytes(claim, series)
         steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)
         pages.append(ClaimPage(claim, own, steps, files, images, _through(files), unstored.get(claim.id, 0), key,
-                               earlier, ladder))
+                               earlier, ladder, ladder_of))
     return pages
 
 
