@@ -50,11 +50,19 @@ SourceOption = Annotated[Optional[list[str]], typer.Option(
 
 
 @app.callback()
-def options(debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False) -> None:
+def options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+    claims: Annotated[Optional[list[Path]], typer.Option(
+        "--claims", help="A folder of catalogs, <article-id>.yaml (repeatable; default $CLAIMWATCH_CLAIMS, "
+        "else the project's claims/). Goes before the command: claimwatch --claims DIR check.")] = None,
+) -> None:
     """Keep a published article honest against the official statistics behind it."""
+    from claimwatch.claims.articles import CLAIMS_ENV
     from claimwatch.cli_guard import OPTIONS
 
     OPTIONS["debug"] = debug
+    if claims:  # through the environment, so Prefect tasks and child processes read the same catalogs
+        os.environ[CLAIMS_ENV] = os.pathsep.join(str(Path(c).resolve()) for c in claims)
 
 
 def pick_sources(names: list[str] | None, mirror: str | None = None):
@@ -277,7 +285,7 @@ def pick_releases(store, release: str | None, all_releases: bool) -> list[str]:
 
 
 if __name__ != "__main__":  # as `python -m claimwatch.cli`, the imported module below registers them
-    from claimwatch import cli_check, cli_claims  # noqa: E402, F401 - registers check, history, alerts, replay, …
+    from claimwatch import cli_articles, cli_check, cli_claims  # noqa: E402, F401 - registers check, history, alerts, articles, …
 
 
 # Commands that parse or validate releases (pandas for workbooks, Great Expectations); the others never need pandas.

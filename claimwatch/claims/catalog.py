@@ -12,14 +12,15 @@ import yaml
 
 from claimwatch.config import project_dir
 from claimwatch.claims import rules
+from claimwatch.claims.articles import article_problems, catalog_files, project_claims_dir
 from claimwatch.errors import CatalogError, FormatError
 
 CHART_KEYS = {"query", "title", "y_label", "level", "level_label", "mark", "display"}  # see claimwatch/charts.py
 
 
 def claims_dir() -> Path:
-    """The project's claims/ folder."""
-    return project_dir("claims")
+    """The project's own catalogs folder (claims/ in a checkout, shipped inside the wheel)."""
+    return project_claims_dir()
 
 
 def indicator_path(name: str) -> Path:
@@ -108,6 +109,21 @@ class Catalog:
     @property
     def article_id(self) -> str:
         return self.article["id"]
+
+    @property
+    def title(self) -> str:
+        """The article's title, else its id in words."""
+        return self.article.get("title") or self.article_id.replace("_", " ").capitalize()
+
+    @property
+    def owner(self) -> str | None:
+        """The Slack user or group to mention on corrections, if any."""
+        return self.article.get("owner")
+
+    @property
+    def channel(self) -> str | None:
+        """The article's own Slack channel, if any (else the configured one)."""
+        return self.article.get("channel")
 
     def claim(self, claim_id: str) -> Claim:
         for claim in self.claims:
@@ -250,13 +266,15 @@ def load_catalog(path: Path) -> Catalog:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise FormatError(str(path), f"not valid YAML ({exc})", row=mark.line + 1 if mark else None) from None
-    article = (doc or {}).get("article") or {}
-    if article.get("id") != Path(path).stem:
+    if not isinstance(doc, dict):
+        raise FormatError(str(path), "expected a mapping with 'article:' and 'claims:'")
+    article = doc.get("article") or {}
+    if isinstance(article, dict) and article.get("id") != Path(path).stem:
         raise FormatError(str(path), f"article id {article.get('id')!r} should be the file's name {Path(path).stem!r}")
     from claimwatch.sources import SOURCE_CLASSES
 
     known = {cls.name for cls in SOURCE_CLASSES}
-    found = []
+    found = article_problems(article)
     entries = doc.get("claims") or []
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
@@ -273,6 +291,14 @@ def load_catalog(path: Path) -> Catalog:
     return Catalog(article, claims, Path(path))
 
 
-def load_catalogs(folder: Path | None = None) -> list[Catalog]:
-    """Every catalog in claims/."""
-    return [load_catalog(p) for p in sorted((folder or claims_dir()).glob("*.yaml"))]
+def load_catalogs(folders: Path | list[Path] | None = None) -> list[Catalog]:
+    """Every catalog in the given folders, else $CLAIMWATCH_CLAIMS, else the project's claims/ (see articles.py).
+
+    An article id found in two folders is an error naming both files: alerts, steps and pages are keyed by it."""
+    catalogs = [load_catalog(p) for p in catalog_files([folders] if isinstance(folders, Path) else folders)]
+    seen: dict[str, Path] = {}
+    for catalog in catalogs:
+        if catalog.article_id in seen:
+            raise CatalogError(str(catalog.path), [f"article id {catalog.article_id!r} is also {seen[catalog.article_id]}"])
+        seen[catalog.article_id] = catalog.path
+    return catalogs
