@@ -181,18 +181,23 @@ def check(
 
 
 def find_claim(claim_id: str):
-    """(catalog, claim) for a claim id, or a one-line error."""
+    """(catalog, claim) for a claim id, or ARTICLE/CLAIM where two articles share the id; else a one-line error."""
     from claimwatch.claims.catalog import load_catalogs
 
-    found = [(c, claim) for c in load_catalogs() for claim in c.claims if claim.id == claim_id]
+    article, _, bare = claim_id.rpartition("/")
+    found = [(c, claim) for c in load_catalogs() for claim in c.claims
+             if claim.id == bare and article in ("", c.article_id)]
     if not found:
-        raise ClaimwatchError(f"no claim {claim_id!r} in claims/*.yaml (see `claimwatch check`)")
+        raise ClaimwatchError(f"no claim {claim_id!r} in the catalogs (see `claimwatch check`)")
+    if len(found) > 1:
+        raise ClaimwatchError(f"claim {claim_id!r} is in {len(found)} articles; name one: "
+                              + ", ".join(f"{c.article_id}/{claim.id}" for c, claim in found))
     return found[0]
 
 
 @app.command()
 def history(
-    claim_id: Annotated[str, typer.Argument(help="A claim id from the catalog.")],
+    claim_id: Annotated[str, typer.Argument(help="A claim id from the catalog (ARTICLE/CLAIM when two articles share it).")],
     db: DbOption = None,
 ) -> None:
     """Show a claim's stored verdict as of every vintage: when it started or stopped holding, and why (read only)."""

@@ -89,3 +89,19 @@ def test_articles_lists_catalogs_of_the_claims_option_with_their_last_evaluation
     assert row["last_evaluated"].endswith(" UTC")
     shown = runner.invoke(app, ["articles", "--db", str(store)]).output
     assert "brief" in shown and "2 (2 checkable)" in shown and "C0BRIEF" in shown
+
+
+def test_a_claim_id_two_articles_share_is_named_article_slash_claim(built_db, tmp_path, monkeypatch):
+    monkeypatch.delenv(CLAIMS_ENV, raising=False)
+    store = tmp_path / "claimwatch.duckdb"
+    shutil.copy(built_db, store)
+    write_article(tmp_path / "mine", "brief", ["mexico_exports_2024"])
+    both = ["--claims", str(project_claims_dir()), "--claims", str(tmp_path / "mine")]
+    ambiguous = runner.invoke(app, [*both, "history", "mexico_exports_2024", "--db", str(store)])
+    message = str(ambiguous.exception)  # `claimwatch` prints it as one line (cli_guard); the runner keeps the error
+    assert "is in 2 articles; name one: " in message and "brief/mexico_exports_2024" in message
+    filled = runner.invoke(app, [*both, "backfill", "brief/mexico_exports_2024", "--db", str(store)])
+    assert filled.exit_code == 0, filled.output
+    shown = runner.invoke(app, [*both, "history", "brief/mexico_exports_2024", "--db", str(store)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.count("as of ") >= 2  # the brief's own steps, backfilled over the stored census vintages

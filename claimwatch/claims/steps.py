@@ -202,11 +202,12 @@ def current_verdicts(con: duckdb.DuckDBPyConnection, catalog: Catalog,
 
 def evaluate(con: duckdb.DuckDBPyConnection, catalogs: Iterable[Catalog], progress: Progress | None = None,
              backfill: bool = False, claims: Iterable[str] | None = None) -> Evaluated:
-    """The pipeline's evaluate-and-record step: store the new steps of every catalog, then read the current verdicts."""
+    """The pipeline's evaluate-and-record step: store the new steps of every catalog, then read the current verdicts
+    (`claims`: only these, each a claim id or ARTICLE/CLAIM)."""
     wanted = set(claims) if claims is not None else None
     result = Evaluated()
     for catalog in catalogs:
-        chosen = [c for c in catalog.claims if wanted is None or c.id in wanted]
+        chosen = [c for c in catalog.claims if wanted is None or {c.id, f"{catalog.article_id}/{c.id}"} & wanted]
         planned = plan(con, catalog, chosen, backfill)
         result.steps[catalog.article_id] = evaluate_planned(con, catalog, planned, progress)
         result.verdicts[catalog.article_id], result.live[catalog.article_id] = current_verdicts(con, catalog)
