@@ -42,4 +42,4 @@ def test_site_command_builds_the_status_site(built_db, tmp_path):
     result = runner.invoke(app, ["site", "--db", str(built_db), "--out", str(tmp_path / "site")])
     assert result.exit_code == 0, result.output
     assert "Status site:" in result.output
-    assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "site" / "claims").glob("*.html"))) == 23
+    assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "site" / "claims").glob("*.html"))) == 25

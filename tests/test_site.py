@@ -122,7 +122,7 @@ def test_every_link_between_pages_resolves(site, browser):
             else:
                 external.add(target)
         page.close()
-    assert len(seen) == 1 + 23 + 6  # index, every claim, every source with releases
+    assert len(seen) == 1 + 25 + 6  # index, every claim, every source with releases
     assert "https://www.census.gov/foreign-trade/balance/country.xlsx" in external  # source files, at the agency
     docs = [u for u in external if "/validation-docs/" in u]
     assert docs and all(Path(urlparse(u).path).is_file() and str(site) in u for u in docs)  # Data Docs, in the site

@@ -47,3 +47,10 @@ def test_the_site_imports_nothing_heavy(built_db, tmp_path):
 def test_evaluating_commands_import_nothing_heavy(built_db, tmp_path, command):
     db = shutil.copyfile(built_db, tmp_path / "c.duckdb")
     assert imported(*command, "--db", db) == []
+
+
+def test_claim_coverage_commands_import_nothing_heavy(shared_data, tmp_path):
+    article = shared_data.parent / "article.md"
+    assert imported("scan", article) == []
+    assert imported("new-article", "An op-ed", "--from", article, "--claims", tmp_path) == []
+    assert (tmp_path / "an_op_ed.yaml").is_file()
