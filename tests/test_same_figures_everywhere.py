@@ -66,7 +66,7 @@ def printed(built_db, tmp_path_factory) -> dict:
     assert sent.status == "delivered", sent
     [message] = slack.messages
     rich = "\n".join(p.get("text", "") for b in message["blocks"] for p in [b.get("text") or {}, *b.get("elements", [])])
-    pages = {c: html.unescape((folder / "site" / "claims" / f"{c}.html").read_text()) for c in CLAIMS}
+    pages = {c: html.unescape((folder / "site" / "articles" / cat.article_id / "claims" / f"{c}.html").read_text()) for c in CLAIMS}
     return {"terminal": terminal, "slack": message["text"], "slack_mrkdwn": rich, "pages": pages}
 
 

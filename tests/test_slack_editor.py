@@ -68,7 +68,7 @@ def test_a_release_that_changes_several_claims_is_one_message_with_links(shared_
     assert ("*↻ Update: june_2025_vs_2021_2024_average: newest period (September 2025 against the 2021-2024 monthly "
             "average) holds; the article's figure still holds, no correction needed*") in text
     for claim in covered:  # each claim's page on the site, as claimwatch/site/build.py writes it
-        assert f"<{SITE}/claims/{claim}.html|Claim page>" in text
+        assert f"<{SITE}/articles/us_mexico_trade_oped_2025/claims/{claim}.html|Claim page>" in text
     # the agency's URL of the file, as the site shows it (claimwatch/sources/origin.py reads PROVENANCE.md)
     assert ("<https://www.cbp.gov/sites/default/files/2025-11/nationwide-encounters-fy22-fy25-state.csv|"
             "nationwide-encounters-fy22-fy25-state.csv>") in text
@@ -84,7 +84,7 @@ def change(con, claim_id: str, mode: str) -> ClaimChange:
     before, after, why, current = real_change(con, claim_id, mode)
     event = compose.ClaimEvent(_verdict_change(before, after), before, after, why)
     return ClaimChange(catalog().claim(claim_id), [event], current, source_files(con, after.vintages),
-                       f"{SITE}/claims/{claim_id}.html")
+                       f"{SITE}/articles/us_mexico_trade_oped_2025/claims/{claim_id}.html")
 
 
 def test_the_headline_says_the_consequence(built_con, slack_server, tmp_path):

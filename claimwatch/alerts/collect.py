@@ -159,7 +159,7 @@ def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: l
             continue
         vintages = sorted({r for v in current for r in v.vintages})
         change = ClaimChange(claim, [e for e, _ in events], current, source_files(con, vintages),
-                             claim_page_url(site_url, claim.id))
+                             claim_page_url(site_url, catalog.article_id, claim.id))
         groups.setdefault((_cause(con, change.events), claim.id in muted), []).append((change, events))
     written = []
     for (cause, is_muted), members in groups.items():

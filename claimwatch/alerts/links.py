@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-CLAIM_PAGE = "claims/{claim_id}.html"  # claimwatch/site/build.py writes each claim's page here
+# claimwatch/site/articles.py writes each claim's page here: claim ids are unique within an article, not across them
+CLAIM_PAGE = "articles/{article_id}/claims/{claim_id}.html"
 
 
-def claim_page_url(site_url: str | None, claim_id: str) -> str | None:
+def claim_path(article_id: str, claim_id: str) -> str:
+    """The claim's page relative to the site's root (its ids URL-quoted)."""
+    return CLAIM_PAGE.format(article_id=quote(article_id), claim_id=quote(claim_id))
+
+
+def claim_page_url(site_url: str | None, article_id: str, claim_id: str) -> str | None:
     """The claim's page on the published site, or None when no site URL is set."""
     if not site_url:
         return None
-    return f"{site_url.rstrip('/')}/{CLAIM_PAGE.format(claim_id=quote(claim_id))}"
+    return f"{site_url.rstrip('/')}/{claim_path(article_id, claim_id)}"

@@ -7,6 +7,12 @@ from datetime import timezone
 from claimwatch.alerts.states import ClaimAlertState
 
 
+def claim_state(states: dict, article_id: str, claim_id: str) -> ClaimAlertState | None:
+    """A claim's state in `alert_states`' answer: the one place the site looks one up (keyed by claim id today; by
+    (article_id, claim_id) once acks and mutes are per article)."""
+    return states.get(claim_id)
+
+
 def ack_words(state: ClaimAlertState | None) -> str:
     """'acknowledged by ana on 2025-04-11' for the claim's newest alert, else ''."""
     if state is None or not state.acknowledged:

@@ -1,4 +1,5 @@
-"""Write the claims status site: index, one page per claim, one per source, charts and a stylesheet.
+"""Write the claims status site: an index of the articles, a section per article with a page per claim (site/articles.py),
+one page per source (shared by every article), and a stylesheet.
 
 Static files only (opens from disk or any static host); links between pages are relative. A new build is
 written beside the old one and swapped in, so a reader never sees half a site.
@@ -19,11 +20,11 @@ from claimwatch.alerts.states import alert_states
 from claimwatch.verdict_text import MARK, MODE, WORD, figure_line, paste_ready, verdict_text
 from claimwatch.claims.judge import verdict_words
 from claimwatch.claims.catalog import Catalog, indicator_sql
-from claimwatch.site.alert_state import newest_alert_words, state_words
+from claimwatch.site.alert_state import claim_state, newest_alert_words, state_words
+from claimwatch.site.articles import gather_article, site_answers, verdict_counts, write_article
 from claimwatch.site.datadocs import site_folder
-from claimwatch.site.enrich import enrich_site
-from claimwatch.site.front import attention, last_run
-from claimwatch.site.gather import LADDER_VINTAGES, claim_pages, source_pages
+from claimwatch.site.enrich import enrich_sources, write_claimreviews
+from claimwatch.site.gather import LADDER_VINTAGES, source_pages
 from claimwatch.sources.origin import published_text
 from claimwatch.sources.base import period_text
 
@@ -45,7 +46,7 @@ def _environment() -> Environment:
         words=verdict_words, sql=indicator_sql, caveat=caveat, published=published_text,
         paste=lambda claim, v: paste_ready(claim, v)[0], footer=present.footer,
         through=lambda row: period_text(row.get("data_through"), row.get("grain", "month")),
-        editors=state_words, newest_alert=newest_alert_words, ladder_limit=LADDER_VINTAGES,
+        editors=state_words, newest_alert=newest_alert_words, state_of=claim_state, ladder_limit=LADDER_VINTAGES,
     )
     return env
 
@@ -58,39 +59,29 @@ def caveat(v) -> str:
 
 def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Path, store_name: str = "",
                today: date | None = None) -> Path:
-    """Build the site for the (first) catalog into `out`; return the index page (`today` decides what is overdue and
-    which claims are muted)."""
+    """Build the site of every catalog into `out`; return the index page (`today` decides what is overdue and which
+    claims are muted)."""
     out = Path(out)
     staging = out.with_name(out.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
-    (staging / "claims").mkdir(parents=True)
-    (staging / "sources").mkdir()
-    (staging / "charts").mkdir()
-    catalog = catalogs[0]
-    pages, sources = claim_pages(con, catalog, previous_charts=out / "charts"), source_pages(con)
-    enrich_site(con, catalog, pages, sources, staging)
-    env = _environment()
-    common = {"article": catalog.article, "built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
-              "store": store_name, "sources": sources}
-    verdicts = [code for p in pages for _, code, _, _ in p.modes]
-    counts = [(w, verdicts.count(w)) for w in MARK if w and verdicts.count(w)]
-    current = [v for p in pages for v in p.verdicts]
+    (staging / "sources").mkdir(parents=True)
     today = today or date.today()
-    run, needs, states = last_run(con, catalog, current), attention(con, catalog, current, today), alert_states(con, today)
-    titles = {p.claim.id: p.claim.title for p in pages}
+    articles = [gather_article(con, catalog, out, today) for catalog in catalogs]
+    sources, states = source_pages(con), alert_states(con, today)
+    enrich_sources(con, sources, staging, today)
+    env = _environment()
+    common = {"built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "store": store_name, "sources": sources}
+    reviews = [r for art in articles for r in write_article(env, con, staging, art, states, common)]
+    write_claimreviews(reviews, staging)
+    run, changes, needs = site_answers(articles)
+    single = articles[0] if len(articles) == 1 else None
     (staging / "index.html").write_text(env.get_template("index.html").render(
-        root="", pages=pages, counts=counts, run=run, attention=needs, titles=titles, states=states,
-        claims={p.claim.id: p.claim for p in pages}, **common))
-    for page in pages:
-        for name, data in page.images.items():
-            (staging / "charts" / f"{page.claim.id}.{name}").write_bytes(data)
-        if page.chart:
-            (staging / "charts" / f"{page.claim.id}.key").write_text(page.chart_key)
-        (staging / "claims" / f"{page.claim.id}.html").write_text(
-            env.get_template("claim.html").render(root="../", page=page, state=states.get(page.claim.id), **common))
+        root="", articles=articles, single=single, art=single, counts=verdict_counts([p for a in articles for p in a.pages]),
+        run=run, changes=changes, alerts=run.alerts, needs=needs, states=states, listed=single is not None,
+        several=single is None, **common))
     for source in sources:
         (staging / "sources" / f"{source.name}.html").write_text(
-            env.get_template("source.html").render(root="../", page=source, **common))
+            env.get_template("source.html").render(root="../", page=source, art=None, **common))
     shutil.copy(Path(__file__).parent / "templates" / "style.css", staging / "style.css")
     old = out.with_name(out.name + ".old")
     shutil.rmtree(old, ignore_errors=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 
+from claimwatch.alerts.links import claim_path
 from claimwatch.verdict_text import WORD, paste_ready
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.judge import Verdict, overall
@@ -15,9 +15,9 @@ BEST, WORST = 5, 1
 REVIEWER = {"@type": "Organization", "name": "claimwatch"}
 
 
-def claim_page_url(site_url: str | None, claim_id: str) -> str:
+def claim_page_url(site_url: str | None, article_id: str, claim_id: str) -> str:
     """The claim page's address: under the published site when its URL is known, else relative to the site root."""
-    path = f"claims/{quote(claim_id)}.html"
+    path = claim_path(article_id, claim_id)
     return f"{site_url.rstrip('/')}/{path}" if site_url else path
 
 
@@ -51,8 +51,8 @@ def review_rating(claim: Claim, verdicts: list[Verdict]) -> dict:
 
 def claim_review(article: dict, claim: Claim, verdicts: list[Verdict], published: str, modified: str,
                  site_url: str | None = None) -> dict:
-    """One claim's ClaimReview (dates as ISO 8601)."""
-    return {"@context": "https://schema.org", "@type": "ClaimReview", "url": claim_page_url(site_url, claim.id),
+    """One claim's ClaimReview (dates as ISO 8601; its page under the article's id)."""
+    return {"@context": "https://schema.org", "@type": "ClaimReview", "url": claim_page_url(site_url, article["id"], claim.id),
             "claimReviewed": claim.sentence, "itemReviewed": item_reviewed(article),
             "reviewRating": review_rating(claim, verdicts), "author": REVIEWER,
             "datePublished": published, "dateModified": modified}

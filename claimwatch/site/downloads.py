@@ -16,7 +16,7 @@ from claimwatch.verdict_text import paste_ready, rule_of
 from claimwatch.claims.judge import Verdict
 from claimwatch.site.filled_sql import filled_sql
 
-DOWNLOADS = "downloads"  # folder inside the site
+DOWNLOADS = "downloads"  # folder inside each article's folder of the site
 COLUMNS = ("claim_id", "mode", "reading", "verdict", "period", "figure", "value", "text", "vintages")
 
 
@@ -80,17 +80,19 @@ def claim_queries(con: duckdb.DuckDBPyConnection, claim: Claim, modes: list[str]
     return found
 
 
-def write_claim_files(con: duckdb.DuckDBPyConnection, claim: Claim, verdicts: list[Verdict], site: Path) -> ClaimFiles:
-    """Write downloads/<claim>.csv and .json into the site; return their links and the filled SQL."""
-    folder = site / DOWNLOADS
-    folder.mkdir(exist_ok=True)
+def write_claim_files(con: duckdb.DuckDBPyConnection, claim: Claim, verdicts: list[Verdict], site: Path,
+                      under: str = "") -> ClaimFiles:
+    """Write <under>downloads/<claim>.csv and .json into the site (`under`: the article's folder, as claim ids are
+    unique only within an article); return their links from the site's root and the filled SQL."""
+    folder = site / under / DOWNLOADS
+    folder.mkdir(parents=True, exist_ok=True)
     modes = list(dict.fromkeys(v.mode for v in verdicts))
     queries = claim_queries(con, claim, modes)
     rows = figure_rows(claim, verdicts)
     files = ClaimFiles(queries=queries)
     if rows:
         (folder / f"{claim.id}.csv").write_text(figures_csv(rows), encoding="utf-8")
-        files.csv = f"{DOWNLOADS}/{claim.id}.csv"
+        files.csv = f"{under}{DOWNLOADS}/{claim.id}.csv"
     (folder / f"{claim.id}.json").write_text(figures_json(claim, verdicts, queries), encoding="utf-8")
-    files.json = f"{DOWNLOADS}/{claim.id}.json"
+    files.json = f"{under}{DOWNLOADS}/{claim.id}.json"
     return files

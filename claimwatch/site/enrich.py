@@ -26,25 +26,33 @@ def review_dates(con: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, t
     return {claim: (first.isoformat(timespec="seconds"), last.isoformat(timespec="seconds")) for claim, first, last in rows}
 
 
-def enrich_site(con: duckdb.DuckDBPyConnection, catalog: Catalog, pages: list, sources: list, site: Path,
-                site_url: str | None = None, today: date | None = None) -> None:
-    """Write the provenance files into `site` (the folder being built) and attach what the templates show:
-    `page.provenance` on each claim page, `docs_index`/`docs_pages`, `revision_text`, `largest`, `warning_texts`
-    on each release and `next_release` on each source page."""
-    site_url = site_url if site_url is not None else os.environ.get("CLAIMWATCH_SITE_URL") or None
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    for page in pages:
-        annotate_files(con, page.files)
+def enrich_sources(con: duckdb.DuckDBPyConnection, sources: list, site: Path, today: date | None = None) -> None:
+    """Attach what the source pages show (`docs_index`/`docs_pages`, `revision_text`, `largest`, `warning_texts` on
+    each release, `next_release` on each page) and bundle the Data Docs into `site` (the folder being built)."""
     releases = [r for s in sources for r in s.releases]
     annotate_files(con, [f for r in releases for f in r["files"]])
     bundle_data_docs(releases, site)
     add_source_details(con, sources, today or date.today())
+
+
+def enrich_claims(con: duckdb.DuckDBPyConnection, catalog: Catalog, pages: list, site: Path, under: str,
+                  site_url: str | None = None) -> list[dict]:
+    """Write one article's downloads into `site`/`under` and attach `page.provenance` to each of its claim pages
+    (agency URLs, downloads, filled SQL, ClaimReview); return its ClaimReviews."""
+    site_url = site_url if site_url is not None else os.environ.get("CLAIMWATCH_SITE_URL") or None
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     dates, reviews = review_dates(con, catalog.article_id), []
     for page in pages:
-        files = write_claim_files(con, page.claim, page.verdicts, site)
+        annotate_files(con, page.files)
+        files = write_claim_files(con, page.claim, page.verdicts, site, under)
         first, last = dates.get(page.claim.id, (now, now))
         review = claim_review(catalog.article, page.claim, page.verdicts, first, last, site_url)
         reviews.append(review)
         page.provenance = {"csv": files.csv, "json": files.json, "queries": files.queries,
                            "claimreview": json_ld(review)}
+    return reviews
+
+
+def write_claimreviews(reviews: list[dict], site: Path) -> None:
+    """Every article's ClaimReviews in one file at the site's root."""
     (site / CLAIMREVIEWS).write_text(json.dumps(reviews, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

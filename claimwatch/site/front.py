@@ -74,7 +74,7 @@ def last_run(con: duckdb.DuckDBPyConnection, catalog: Catalog, verdicts: list[Ve
     start = con.execute("select min(ingested_at) from releases where ? is null or ingested_at > ?",
                         [since, since]).fetchone()[0]
     alerts = dict_rows(con.execute(  # written by the run: after its first release (not the previous run's last ones)
-        "select alert_id, kind, claim_id, title, status from alerts where ? is null or created_at >= ?"
+        "select alert_id, kind, article_id, claim_id, title, status from alerts where ? is null or created_at >= ?"
         " order by alert_id", [start, start]))
     run = LastRun(since, releases, alerts=alerts)
     if since is None:
