@@ -76,7 +76,9 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     counts = [(w, verdicts.count(w)) for w in MARK if w and verdicts.count(w)]
     current = [v for p in pages for v in p.verdicts]
     today = today or date.today()
-    run, needs, states = last_run(con, catalog, current), attention(con, catalog, current, today), alert_states(con, today)
+    run, needs = last_run(con, catalog, current), attention(con, catalog, current, today)
+    states = {claim_id: state for (article_id, claim_id), state in alert_states(con, today).items()
+              if article_id in ("", catalog.article_id)}  # '': a mute migrated without its article
     titles = {p.claim.id: p.claim.title for p in pages}
     (staging / "index.html").write_text(env.get_template("index.html").render(
         root="", pages=pages, counts=counts, run=run, attention=needs, titles=titles, states=states,
