@@ -98,7 +98,7 @@ def test_a_latest_only_change_is_an_update_and_never_a_correction(replayed):
     assert entry["title"] == ("↻ Update: Mexico is the largest buyer of U.S. goods: newest period (calendar 2022) fails; the article's own "
                               "period is not in the data yet, no correction needed")
     assert "no longer holds" not in message["text"] and "Correction" not in message["text"]
-    lines = message["text"].split("mexico_largest_buyer: newest period")[1].splitlines()
+    lines = message["text"].split("Mexico is the largest buyer of U.S. goods: newest period")[1].splitlines()
     stated = next(i for i, line in enumerate(lines) if "As stated (calendar 2024)" in line)
     latest = next(i for i, line in enumerate(lines) if "Latest period (calendar 2022)" in line)
     assert stated < latest  # both modes, the as-stated one first
