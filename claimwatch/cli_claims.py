@@ -92,8 +92,9 @@ def alerts(
     send: Annotated[bool, typer.Option("--send", help="Deliver every pending alert now.")] = False,
     resend: Annotated[Optional[int], typer.Option(help="Send this alert again, whatever its status.")] = None,
     ack: Annotated[Optional[int], typer.Option(help="Acknowledge this alert (the site shows it).")] = None,
-    mute: Annotated[Optional[str], typer.Option(help="Mute this claim: its changes are recorded, not posted (needs --until).")] = None,
+    mute: Annotated[Optional[str], typer.Option(help="Mute this claim, ARTICLE/CLAIM (or CLAIM when only one catalog has that id): its changes are recorded, not posted (needs --until).")] = None,
     until: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="The day a muted claim posts again (YYYY-MM-DD).")] = None,
+    catalog: Annotated[Optional[list[Path]], typer.Option(help="Find --mute's claim in this catalog file instead of claims/ (repeatable).")] = None,
 ) -> None:
     """List the outbox; show, send or re-send alerts (Slack from SLACK_BOT_TOKEN + SLACK_CHANNEL or SLACK_WEBHOOK_URL);
     acknowledge an alert or mute a claim."""
@@ -108,14 +109,16 @@ def alerts(
         outbox = Outbox(store.con)
         if ack is not None or mute is not None:
             from claimwatch.alerts import states
-            from claimwatch.claims.catalog import load_catalogs
+            from claimwatch.claims.catalog import load_catalog, load_catalogs
 
             if ack is not None:
                 states.acknowledge(store.con, ack)
                 console.print(f"alert {ack} acknowledged")
             if mute is not None:
-                states.mute(store.con, mute, until.date(), {c.id for cat in load_catalogs() for c in cat.claims})
-                console.print(f"{escape(mute)} muted: its changes are recorded, not posted, until {until:%Y-%m-%d}")
+                catalogs = [load_catalog(p) for p in catalog] if catalog else load_catalogs()
+                article_id, claim_id = states.mute(store.con, mute, until.date(), catalogs)
+                console.print(f"{escape(article_id)}/{escape(claim_id)} muted: its changes are recorded, not posted, "
+                              f"until {until:%Y-%m-%d}", soft_wrap=True)
             return
         if show is not None or resend is not None:
             alert_id = show if show is not None else resend

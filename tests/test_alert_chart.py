@@ -53,7 +53,7 @@ def test_the_uploaded_chart_of_an_update_marks_the_period_that_broke_the_record(
         (result,) = deliver(Outbox(store.con), settings, printer=lambda line: None)
     assert result.status == "delivered" and lead["kind"] == "update"
     assert covered == [claim.id, "june_2025_vs_2021_2024_average"] and lead["title"].startswith(
-        "↻ Update: june_2025_lowest_nationwide_encounters: record broken (July 2025")
+        "↻ Update: June 2025: the fewest border encounters on record: record broken (July 2025")
     (uploaded,) = slack_server.files
     assert uploaded["content"] == marked and marked != plain  # the July 2025 mark, not only the stated June
     assert _has_red(uploaded["content"]) and not _has_red(plain)

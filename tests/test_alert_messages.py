@@ -45,7 +45,7 @@ def test_claim_change_message(built_con, slack_server, tmp_path):
     text, blocks = message["text"], mrkdwn(message)
     claim = catalog().claim("lowest_illegal_crossings_30_years")
     assert message["blocks"][0]["text"]["text"].startswith(
-        "↻ Update: lowest_illegal_crossings_30_years: newest period (August 2025) fails; the article's figure still "
+        "↻ Update: Lowest illegal crossings in 30 years: newest period (August 2025) fails; the article's figure still "
         "holds, no correction needed")
     assert claim.sentence in text and "Op-ed on U.S.-Mexico trade and border security" in text
     assert "latest period: ◐ holds over the data's years → ✗ fails; new period: November 2024 -> August 2025" in text
@@ -146,11 +146,11 @@ def test_the_title_leads_with_the_consequence():
 
     unknown = Verdict(claim.id, "as_stated", "unknown", "calendar 2024")
     assert title(None, fails, [fails]) == title(unknown, fails, [fails]) == \
-        "✗ Correction needed: mexico_exports_2024 fails as published"
-    assert title(holds, fails, [fails]) == "✗ Correction needed: mexico_exports_2024 no longer holds as published"
-    assert title(fails, holds, [holds]) == "✓ Correction withdrawn: mexico_exports_2024 holds as published again"
-    assert title(unknown, holds, [holds]) == "✓ Checked: mexico_exports_2024 holds as published"
+        "✗ Correction needed: Mexico bought $335 billion of U.S. goods in 2024 fails as published"
+    assert title(holds, fails, [fails]) == "✗ Correction needed: Mexico bought $335 billion of U.S. goods in 2024 no longer holds as published"
+    assert title(fails, holds, [holds]) == "✓ Correction withdrawn: Mexico bought $335 billion of U.S. goods in 2024 holds as published again"
+    assert title(unknown, holds, [holds]) == "✓ Checked: Mexico bought $335 billion of U.S. goods in 2024 holds as published"
     previous = Verdict(claim.id, "latest", "holds", "calendar 2024", 334.0, 335.0, 2.39)
     assert title(previous, latest, [holds, latest]) == (
-        "↻ Update: mexico_exports_2024: newest period (calendar 2025) fails; the article's figure still holds, "
+        "↻ Update: Mexico bought $335 billion of U.S. goods in 2024: newest period (calendar 2025) fails; the article's figure still holds, "
         "no correction needed")

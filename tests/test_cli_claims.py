@@ -19,7 +19,7 @@ def test_replay_then_alerts_list_show_and_resend_to_slack(shared_data, tmp_path,
     assert replayed.exit_code == 0, replayed.output
     assert "── alert 1 (digest) ──" in replayed.output and "Alerts: " in replayed.output
     # Nov 2024 first: the Aug 2025 file brings June 2025 (the month cited), and July 2025, which went below it
-    assert ("↻ Update: lowest_illegal_crossings_30_years: record broken (July 2025 (4,596 encounters) went below "
+    assert ("↻ Update: Lowest illegal crossings in 30 years: record broken (July 2025 (4,596 encounters) went below "
             "June 2025 (6,068 encounters) and is the new low); the article's figure still holds") in replayed.output
     listed = runner.invoke(app, ["alerts", "--db", db])
     assert listed.exit_code == 0 and "printed" in listed.output and "digest" in listed.output
@@ -33,7 +33,7 @@ def test_replay_then_alerts_list_show_and_resend_to_slack(shared_data, tmp_path,
     assert resent.exit_code == 0, resent.output
     assert "delivered via slack" in resent.output and slack_server.token not in resent.output
     [message] = slack_server.messages
-    assert message["text"].startswith("↻ Update: lowest_illegal_crossings_30_years: record broken")
+    assert message["text"].startswith("↻ Update: Lowest illegal crossings in 30 years: record broken")
     missing = runner.invoke(app, ["alerts", "--db", db, "--resend", "99"])
     assert missing.exit_code != 0
 

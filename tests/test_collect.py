@@ -200,7 +200,7 @@ def test_a_revision_of_the_stated_figure_is_news_though_the_verdict_stays(shared
     assert message["kind"] == "revision" and message["thread_key"] is None  # several claims: in the channel
     exports = covered["mexico_exports_2024"]
     assert exports["kind"] == "revision"
-    assert exports["title"].startswith("✎ Revised: mexico_exports_2024") and "verdict unchanged (holds)" in exports["title"]
+    assert exports["title"].startswith("✎ Revised: Mexico bought $335 billion of U.S. goods in 2024") and "verdict unchanged (holds)" in exports["title"]
     # the claim with a failing reading leads, the other is counted in the header and has its own section
     assert message["title"] == covered["mexico_largest_buyer"]["title"] + " (+1 more claim)"
     assert message["text"].index(covered["mexico_largest_buyer"]["title"]) < message["text"].index(exports["title"])

@@ -95,17 +95,17 @@ def test_a_latest_only_change_is_an_update_and_never_a_correction(replayed):
         ((correction, _),) = covering(outbox, [a["alert_id"] for a in alerts[release_2025]], "mexico_largest_buyer")
     before_2024 = [c for release, found in claims.items() if not release.startswith("census_trade/2025-04@") for c in found]
     assert before_2024 and {c["kind"] for c in before_2024} == {"update"}  # 2024 not in the data yet: never a correction
-    assert entry["title"] == ("↻ Update: mexico_largest_buyer: newest period (calendar 2022) fails; the article's own "
+    assert entry["title"] == ("↻ Update: Mexico is the largest buyer of U.S. goods: newest period (calendar 2022) fails; the article's own "
                               "period is not in the data yet, no correction needed")
     assert "no longer holds" not in message["text"] and "Correction" not in message["text"]
-    lines = message["text"].split("mexico_largest_buyer: newest period")[1].splitlines()
+    lines = message["text"].split("Mexico is the largest buyer of U.S. goods: newest period")[1].splitlines()
     stated = next(i for i, line in enumerate(lines) if "As stated (calendar 2024)" in line)
     latest = next(i for i, line in enumerate(lines) if "Latest period (calendar 2022)" in line)
     assert stated < latest  # both modes, the as-stated one first
     assert ("latest period, by total trade (exports + imports), as Census ranks its top trading partners: ✓ holds → "
             "✗ fails; new period: calendar 2019 -> calendar 2022") in message["text"]
     assert correction["kind"] == "correction"
-    assert correction["title"] == "✗ Correction needed: mexico_largest_buyer fails as published (other readings differ)"
+    assert correction["title"] == "✗ Correction needed: Mexico is the largest buyer of U.S. goods fails as published (other readings differ)"
 
 
 def test_a_broken_record_is_an_update_naming_the_new_record(replayed):
@@ -116,7 +116,7 @@ def test_a_broken_record_is_an_update_naming_the_new_record(replayed):
     record = [c for c, message in found if "record broken" in c["title"]]
     assert len(record) == 1, "July 2025 went below June 2025: one alert, once"
     assert record[0]["kind"] == "update" and record[0]["title"] == (
-        "↻ Update: june_2025_lowest_nationwide_encounters: record broken (July 2025 (24,589 encounters) went below "
+        "↻ Update: June 2025: the fewest border encounters on record: record broken (July 2025 (24,589 encounters) went below "
         "June 2025 (25,185 encounters) and is the new low); the article's figure still holds, no correction needed")
 
 

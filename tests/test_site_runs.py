@@ -109,7 +109,7 @@ def test_the_first_run_says_so_and_the_second_lists_what_moved_with_the_numbers(
     assert "✓ holds → ✓ holds" in period_only and "new period: calendar 2022 -> calendar 2023" in period_only  # same verdict
     assert "was Chinese residents: $109 a person" in period_only and "now Chinese residents: $105 a person" in period_only
     alerts = two.locator("section#changed p.meta", has_text="Alerts written").inner_text()
-    assert "Correction needed: mexico_largest_buyer" in alerts and "claimwatch is now watching" not in alerts  # run 1's
+    assert "Correction needed: Mexico is the largest buyer of U.S. goods" in alerts and "claimwatch is now watching" not in alerts  # run 1's
     assert len(runs["second"]) == 2 and runs["first"] == [1]
     two.screenshot(path=ARTIFACTS / "index-second-run.png", full_page=True)
     assert errors == []
@@ -162,7 +162,7 @@ def test_the_site_shows_who_acknowledged_an_alert_and_which_claim_is_muted(runs,
     claim, _ = open_page(browser, (site / OPED / "claims" / "mexico_largest_buyer.html").as_uri())
     line = claim.locator("p.alert-state").inner_text()
     alert_id = runs["covering"]["mexico_largest_buyer"]
-    assert line.startswith(f"Newest alert ({alert_id}, printed): ✗ Correction needed: mexico_largest_buyer")
+    assert line.startswith(f"Newest alert ({alert_id}, printed): ✗ Correction needed: Mexico is the largest buyer of U.S. goods")
     assert line.endswith(f"acknowledged by {getpass.getuser()} on {today}")
     muted, _ = open_page(browser, (site / OPED / "claims" / "lowest_illegal_crossings_30_years.html").as_uri())
     line = muted.locator("p.alert-state").inner_text()

@@ -60,12 +60,12 @@ def test_a_release_that_changes_several_claims_is_one_message_with_links(shared_
     digest, message = slack_server.messages
     assert message["thread_ts"] is None  # several claims: in the channel, not in one claim's thread
     header = message["blocks"][0]["text"]["text"]
-    assert header.startswith("↻ Update: june_2025_lowest_nationwide_encounters: record broken (July 2025 (24,589 "
+    assert header.startswith("↻ Update: June 2025: the fewest border encounters on record: record broken (July 2025 (24,589 "
                              "encounters) went below June 2025") and header.endswith("(+1 more claim)")
     assert len(header) <= 150 and len(message["blocks"]) <= 50
     text = mrkdwn(message)
     assert "cbp_encounters fy22-fy25 changed 2 claims" in text
-    assert ("*↻ Update: june_2025_vs_2021_2024_average: newest period (September 2025 against the 2021-2024 monthly "
+    assert ("*↻ Update: June 2025 encounters nearly 90% below the 2021–2024 average: newest period (September 2025 against the 2021-2024 monthly "
             "average) holds; the article's figure still holds, no correction needed*") in text
     for claim in covered:  # each claim's page on the site, as claimwatch/site/build.py writes it
         assert f"<{SITE}/articles/us_mexico_trade_oped_2025/claims/{claim}.html|Claim page>" in text
@@ -99,14 +99,14 @@ def test_the_headline_says_the_consequence(built_con, slack_server, tmp_path):
     with store:
         deliver(outbox, bot_settings(slack_server), **QUIET)
     headers = [m["blocks"][0]["text"]["text"] for m in slack_server.messages]
-    assert headers[0] == "✗ Correction needed: mexico_largest_buyer fails as published (other readings differ)"
-    assert headers[1].startswith("↻ Update: lowest_illegal_crossings_30_years: newest period (August 2025) fails; "
+    assert headers[0] == "✗ Correction needed: Mexico is the largest buyer of U.S. goods fails as published (other readings differ)"
+    assert headers[1].startswith("↻ Update: Lowest illegal crossings in 30 years: newest period (August 2025) fails; "
                                  "the article's figure still holds")
-    assert headers[2] == ("⚠ Close to failing: lowest_illegal_crossings_30_years still holds, within the catalog's "
+    assert headers[2] == ("⚠ Close to failing: Lowest illegal crossings in 30 years still holds, within the catalog's "
                           "margin of its threshold")
     # a correction goes first in a message about several claims, whatever order they come in
     both = release_alert("k9", cat.article, [update, correction], "census_trade 2025-04")
-    assert both.title.startswith("✗ Correction needed: mexico_largest_buyer") and both.kind == "correction"
+    assert both.title.startswith("✗ Correction needed: Mexico is the largest buyer of U.S. goods") and both.kind == "correction"
     assert both.text.index("Correction needed") < both.text.index("↻ Update")
 
 
@@ -128,7 +128,7 @@ def test_a_claim_with_a_thread_gets_a_pointer_when_a_release_message_covers_it(b
         deliver(outbox, bot_settings(slack_server), **QUIET)
     root, release, note, reply = slack_server.messages
     assert root["thread_ts"] is None and release["thread_ts"] is None
-    assert note["thread_ts"] == root["ts"] and note["text"].startswith("↳ ↻ Update: lowest_illegal_crossings_30_years")
+    assert note["thread_ts"] == root["ts"] and note["text"].startswith("↳ ↻ Update: Lowest illegal crossings in 30 years")
     assert notes == {update.claim.id: note["ts"], correction.claim.id: None}  # no thread yet: none needed
     assert reply["thread_ts"] == release["ts"]  # the release message became the thread of the claims it started
 
@@ -143,6 +143,7 @@ def test_mute_records_without_posting_until_the_date_then_ack(shared_data, tmp_p
         deliver(Outbox(store.con), settings, **QUIET)
     muted = runner.invoke(app, ["alerts", "--db", str(db), "--mute", "mexico_largest_buyer", "--until", "2025-04-10"])
     assert muted.exit_code == 0, muted.output
+    assert f"{ARTICLE}/mexico_largest_buyer muted" in muted.output  # the one catalog holding that id: its article
     assert runner.invoke(app, ["alerts", "--db", str(db), "--mute", "mexico_largest_buyer"]).exit_code == 2
     with open_store(db) as store:
         outcome = add_release(store, shared_data, tmp_path, census, "release-2023-03_data-through-2023-01")
@@ -157,7 +158,7 @@ def test_mute_records_without_posting_until_the_date_then_ack(shared_data, tmp_p
         deliver(outbox, settings, **QUIET)
         assert outbox.get(recorded[0])["status"] == "muted"
         states = alert_states(store.con, date(2023, 3, 20))
-        assert states["mexico_largest_buyer"].muted_until == date(2025, 4, 10)
+        assert states[(ARTICLE, "mexico_largest_buyer")].muted_until == date(2025, 4, 10)
     assert not any("mexico_largest_buyer" in m["text"] for m in slack_server.messages[posted_before:])
     with open_store(db) as store:  # after --until, its next change posts
         outcome = add_release(store, shared_data, tmp_path, census, "release-2025-04_data-through-2025-02")
@@ -165,11 +166,11 @@ def test_mute_records_without_posting_until_the_date_then_ack(shared_data, tmp_p
         deliver(Outbox(store.con), settings, **QUIET)
         buyer = [a for a in new if "mexico_largest_buyer" in {c["claim_id"] for c in Outbox(store.con).covered(a)}]
     assert len(buyer) == 1
-    posted = [m for m in slack_server.messages if "Correction needed: mexico_largest_buyer" in mrkdwn(m)]
+    posted = [m for m in slack_server.messages if "Correction needed: Mexico is the largest buyer of U.S. goods" in mrkdwn(m)]
     assert len(posted) == 1 and posted[0]["blocks"][0]["text"]["text"].startswith("✗ Correction needed: ")
     acked = runner.invoke(app, ["alerts", "--db", str(db), "--ack", str(buyer[0])])
     assert acked.exit_code == 0, acked.output
     with open_store(db, read_only=True) as store:
-        state = alert_states(store.con, date(2025, 4, 10))["mexico_largest_buyer"]
+        state = alert_states(store.con, date(2025, 4, 10))[(ARTICLE, "mexico_largest_buyer")]
     assert state.alert_id == buyer[0] and state.acknowledged and state.muted_until is None
-    assert state.title.startswith("✗ Correction needed: mexico_largest_buyer")
+    assert state.title.startswith("✗ Correction needed: Mexico is the largest buyer of U.S. goods")

@@ -143,7 +143,9 @@ def alert_period(con: duckdb.DuckDBPyConnection, claim: Claim, events: list[Clai
 
 def _claim_alerts(con, outbox: Outbox, catalog: Catalog, told: dict, verdicts: list[Verdict], charts: bool,
                   site_url: str | None, muted: dict[str, date]) -> list[int]:
-    """One message per release (and per muted state): every claim change the release caused."""
+    """One message per release (and per muted state): every claim change the release caused. The first time an
+    article is collected (nothing told about it yet), one digest of its claims instead: a catalog added to a store
+    that already watches other articles gets its own digest, and only that."""
     article = catalog.article
     if not told:
         claims = {c.id: c for c in catalog.claims}
@@ -247,7 +249,7 @@ def collect_alerts(con: duckdb.DuckDBPyConnection, catalogs: Iterable[Catalog], 
             told = outbox.notices(catalog.article_id)
             current = collected.verdicts[catalog.article_id] = verdicts.get(catalog.article_id, [])
             collected.new_alerts += _claim_alerts(con, outbox, catalog, told, current, charts, site_url,
-                                                  muted_claims(con, today))
+                                                  muted_claims(con, today, catalog.article_id))
         others = problem_alerts(con, outcomes, catalogs, today)
         if check_schedule:
             others += overdue_alerts(con, today, calendar_path)

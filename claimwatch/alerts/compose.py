@@ -8,6 +8,7 @@ files; for a source problem, what failed and that the last good data stay.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
@@ -43,6 +44,23 @@ class Alert:
     claim_id: str | None = None
     thread_key: str | None = None
     chart: bytes | None = None
+    channel: str | None = None  # the article's Slack channel (catalog `article: channel`); None: the configured one
+
+
+def mention(owner: str | None) -> str | None:
+    """The article owner as a Slack mention: `<@U…>` for a user (U…/W…), `<!subteam^S…>` for a user group (S…);
+    None when the catalog names no owner (or something that is neither)."""
+    owner = (owner or "").strip().lstrip("@")
+    if not re.fullmatch(r"[UWS][A-Z0-9]{2,}", owner):
+        return None
+    return f"<!subteam^{owner}>" if owner.startswith("S") else f"<@{owner}>"
+
+
+def owner_line(article: dict, kind: str) -> str | None:
+    """The line that calls the article's owner to a correction (only a correction: updates, revisions and digests
+    need no one's attention now), or None."""
+    who = mention(article.get("owner")) if kind == "correction" else None
+    return f"{who} a correction alert for your article" if who else None
 
 
 def escape(text: str) -> str:
@@ -133,14 +151,14 @@ def _title(claim: Claim, kind: str, events: list[ClaimEvent], current: list[Verd
         if primary and primary.verdict == "fails":
             verb = "no longer holds" if olds & {"holds", "holds_over_coverage"} else "fails"
             other = " (other readings differ)" if code == "depends_on_reading" else ""
-            return f"✗ Correction needed: {claim.id} {verb} as published{other}"
+            return f"✗ Correction needed: {claim.title} {verb} as published{other}"
         if code == "depends_on_reading":
             failing = ", ".join(v.reading_label for v in stated if v.verdict == "fails")
-            return (f"⇄ Clarification: {claim.id} holds as published on its primary reading but fails read "
+            return (f"⇄ Clarification: {claim.title} holds as published on its primary reading but fails read "
                     f"{failing}")
         if code in ("holds", "holds_over_coverage"):
-            return f"{MARK[code]} Correction withdrawn: {claim.id} holds as published again"
-        return f"? Correction check: {claim.id} can no longer be judged as published"
+            return f"{MARK[code]} Correction withdrawn: {claim.title} holds as published again"
+        return f"? Correction check: {claim.title} can no longer be judged as published"
     still = {"holds": "the article's figure still holds, no correction needed",
              "holds_over_coverage": "the article's figure still holds, no correction needed",
              "unknown": "the article's own period is not in the data yet, no correction needed"}.get(
@@ -148,18 +166,18 @@ def _title(claim: Claim, kind: str, events: list[ClaimEvent], current: list[Verd
     if kind == "update":
         broken = next((e.after.record_broken for e in events if e.after.record_broken), None)
         if broken:
-            return f"↻ Update: {claim.id}: record broken ({broken}); {still}"
+            return f"↻ Update: {claim.title}: record broken ({broken}); {still}"
         latest = next(e.after for e in events if e.kind == "update")
-        return f"↻ Update: {claim.id}: newest period ({latest.period}) {verdict_words(latest)}; {still}"
+        return f"↻ Update: {claim.title}: newest period ({latest.period}) {verdict_words(latest)}; {still}"
     if kind == "revision":
-        return f"✎ Revised: {claim.id}: the figures behind it were revised; verdict unchanged ({WORD.get(code, code)})"
+        return f"✎ Revised: {claim.title}: the figures behind it were revised; verdict unchanged ({WORD.get(code, code)})"
     if kind == "close_to_failing":
-        return f"⚠ Close to failing: {claim.id} still holds, within the catalog's margin of its threshold"
+        return f"⚠ Close to failing: {claim.title} still holds, within the catalog's margin of its threshold"
     if code == "holds":
-        return f"✓ Checked: {claim.id} holds as published"
+        return f"✓ Checked: {claim.title} holds as published"
     if code == "holds_over_coverage":
-        return f"◐ Checked: {claim.id} holds as published, {verdict_words(primary)[len('holds '):]}"
-    return f"? Checked: {claim.id} cannot be judged as published yet"
+        return f"◐ Checked: {claim.title} holds as published, {verdict_words(primary)[len('holds '):]}"
+    return f"? Checked: {claim.title} cannot be judged as published yet"
 
 
 def consequence(events: list[ClaimEvent]) -> str:
@@ -183,7 +201,8 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
                for e in sorted(events, key=lambda e: (e.after.mode != "as_stated", CONSEQUENCE_ORDER.index(e.kind)))]
     primary = next((v for v in current if v.mode == "as_stated" and v.primary), current[0])
     sentence, footer = paste_ready(claim, primary)
-    lines = [title, f"{article['title']}: “{claim.sentence}”", *state, "What changed:",
+    owner = owner_line(article, kind)
+    lines = [title, *([owner] if owner else []), f"{article['title']}: “{claim.sentence}”", *state, "What changed:",
              *[f"  - {c}" for c in changes], f"Paste-ready: {sentence}", footer]
     if primary.verdict == "fails" and primary.supported:
         lines.append(f"The data support: “{primary.supported}”")
@@ -192,6 +211,7 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
         lines.append(f"Claim page: {page_url}")
     blocks = [
         _header(title),
+        *([_section(owner)] if owner else []),  # a mention notifies only from a section's text, not a header
         _section(f"*{escape(article['title'])}*\n>{escape(claim.sentence)}"),
         _section(escape("\n".join(state))),
         _section("*What changed*\n" + escape("\n".join(f"• {c}" for c in changes))),
@@ -201,7 +221,7 @@ def claim_alert(key: str, article: dict, claim: Claim, events: list[ClaimEvent],
         blocks.append(_section(f"*The data support:* “{escape(primary.supported)}”"))
     blocks.append(_context(links_text(files, page_url)))
     return Alert(key, kind, title, "\n".join(lines), blocks, article.get("id"), claim.id,
-                 f"{article.get('id')}/{claim.id}", chart)
+                 f"{article.get('id')}/{claim.id}", chart, article.get("channel"))
 
 
 def digest_alert(key: str, article: dict, claims: dict[str, Claim], verdicts: list[Verdict]) -> Alert:
@@ -230,7 +250,7 @@ def digest_alert(key: str, article: dict, claims: dict[str, Claim], verdicts: li
     if chunk:
         blocks.append(_section(chunk))
     text = "\n".join([title, f"{len(codes)} verdicts on {len(claims)} claims: {summary}.", *plain])
-    return Alert(key, "digest", title, text, blocks[:50], article.get("id"))
+    return Alert(key, "digest", title, text, blocks[:50], article.get("id"), channel=article.get("channel"))
 
 
 def release_problem_alert(key: str, kind: str, source: str, label: str, release_id: str | None, detail: str,

@@ -39,10 +39,10 @@ class Outbox:
             return row[0], False
         alert_id = self.con.execute("select coalesce(max(alert_id), 0) + 1 from alerts").fetchone()[0]
         self.con.execute(
-            "insert into alerts (alert_id, idempotency_key, kind, article_id, claim_id, thread_key, title, text,"
-            " blocks, chart, created_at, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [alert_id, alert.key, alert.kind, alert.article_id, alert.claim_id, alert.thread_key, alert.title,
-             alert.text, json.dumps(alert.blocks, ensure_ascii=False), alert.chart, _now(), status],
+            "insert into alerts (alert_id, idempotency_key, kind, article_id, claim_id, thread_key, channel, title,"
+            " text, blocks, chart, created_at, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [alert_id, alert.key, alert.kind, alert.article_id, alert.claim_id, alert.thread_key, alert.channel,
+             alert.title, alert.text, json.dumps(alert.blocks, ensure_ascii=False), alert.chart, _now(), status],
         )
         for claim_id, kind, title in claims:
             self.con.execute("insert into alert_claims (alert_id, article_id, claim_id, kind, title) values (?, ?, ?, ?, ?)",

@@ -93,7 +93,10 @@ def release_alert(key: str, article: dict, changes: list[ClaimChange], cause: st
                                    lead.page_url)
     title = _headline(lead, len(changes) - 1, cause)
     intro = f"{article['title']}: {cause} changed {len(changes)} claims."
-    plain, blocks = [title, intro], [compose._header(title), compose._section(escape(intro))]
+    owner = compose.owner_line(article, lead.kind)  # the lead is a correction whenever any claim's is
+    plain, blocks = [title, *([owner] if owner else []), intro], [compose._header(title),
+                                                                  *([compose._section(owner)] if owner else []),
+                                                                  compose._section(escape(intro))]
     room = BLOCK_LIMIT - len(blocks) - 1  # one block kept for "and N more"
     for i, change in enumerate(changes):
         text, rich = _claim_text(change)
@@ -106,7 +109,8 @@ def release_alert(key: str, article: dict, changes: list[ClaimChange], cause: st
             break
         blocks += part
         room -= len(part)
-    return Alert(key, lead.kind, title, "\n".join(plain), blocks, article.get("id"), None, None, lead.chart)
+    return Alert(key, lead.kind, title, "\n".join(plain), blocks, article.get("id"), None, None, lead.chart,
+                 article.get("channel"))
 
 
 def thread_note(title: str) -> tuple[str, list[dict]]:

@@ -2,6 +2,7 @@
 
 The token, channel and webhook URL come from the environment (or from Prefect Secret blocks, which the flows
 read and pass in). They are never printed, logged or stored: the outbox keeps a fingerprint of the destination.
+An article's own channel (catalog `article: channel`) is no secret: the outbox keeps it with each of its alerts.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ class SlackSettings:
         """A fingerprint of where messages go, safe to store: threads continue only at the same destination."""
         target = {"slack": f"{self.api_url}|{self.channel}", "webhook": self.webhook_url}.get(self.mode)
         return f"{self.mode}:{hashlib.sha256(target.encode()).hexdigest()[:12]}" if target else None
+
+    def destination_for(self, channel: str | None) -> str | None:
+        """The fingerprint of where one alert goes: with the bot token, its article's channel when the catalog names
+        one (the same fingerprint as `destination` for the configured channel); else `destination`."""
+        if self.mode != "slack" or not channel:
+            return self.destination
+        return f"slack:{hashlib.sha256(f'{self.api_url}|{channel}'.encode()).hexdigest()[:12]}"
 
     def secrets(self) -> list[str]:
         return [s for s in (self.token, self.webhook_url, self.channel) if s]

@@ -1,4 +1,5 @@
-"""What editors said about alerts: acknowledged alerts (`--ack ID`) and muted claims (`--mute CLAIM --until DATE`).
+"""What editors said about alerts: acknowledged alerts (`--ack ID`) and muted claims (`--mute [ARTICLE/]CLAIM --until
+DATE`, one article's claim: claim ids are unique only within their article).
 
 A muted claim's changes are still judged, recorded in the outbox (status `muted`) and remembered as told, but not
 posted; from the `--until` day on, its changes post again. `alert_states` is what the status site shows.
@@ -30,23 +31,47 @@ def acknowledge(con: duckdb.DuckDBPyConnection, alert_id: int) -> None:
     con.execute("insert or replace into alert_acks values (?, ?, ?)", [alert_id, datetime.now(timezone.utc), _who()])
 
 
-def mute(con: duckdb.DuckDBPyConnection, claim_id: str, until: date, known: set[str]) -> None:
-    """Mute a claim until a day (exclusive): its changes are recorded, not posted, before then."""
-    if claim_id not in known:
-        raise ClaimwatchError(f"no claim {claim_id!r} in the catalogs; known: {', '.join(sorted(known))}")
-    con.execute("insert or replace into claim_mutes values (?, ?, ?, ?)",
-                [claim_id, until, datetime.now(timezone.utc), _who()])
+def resolve_claim(target: str, catalogs) -> tuple[str, str]:
+    """The (article id, claim id) an editor names: `ARTICLE/CLAIM`, or a bare claim id held by exactly one catalog
+    (claim ids are unique only within their article: an id in several catalogs must name its article)."""
+    catalogs = list(catalogs)
+    article_id, _, claim_id = target.rpartition("/")
+    found = [(c.article_id, claim.id) for c in catalogs for claim in c.claims
+             if claim.id == claim_id and article_id in ("", c.article_id)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ClaimwatchError(f"claim {claim_id!r} is in {len(found)} catalogs: "
+                              f"{', '.join(f'{a}/{c}' for a, c in found)}; name one as ARTICLE/CLAIM")
+    if article_id and article_id not in {c.article_id for c in catalogs}:
+        raise ClaimwatchError(f"no article {article_id!r}; known: {', '.join(sorted(c.article_id for c in catalogs))}")
+    known = sorted(claim.id for c in catalogs if article_id in ("", c.article_id) for claim in c.claims)
+    where = f"article {article_id!r}" if article_id else "the catalogs"
+    raise ClaimwatchError(f"no claim {claim_id!r} in {where}; known: {', '.join(known)}")
 
 
-def muted_claims(con: duckdb.DuckDBPyConnection, today: date) -> dict[str, date]:
-    """Claims muted on `today`, with the day they post again."""
-    return dict(con.execute("select claim_id, muted_until from claim_mutes where muted_until > ?", [today]).fetchall())
+def mute(con: duckdb.DuckDBPyConnection, target: str, until: date, catalogs) -> tuple[str, str]:
+    """Mute one article's claim (`ARTICLE/CLAIM`, or a claim id unique across `catalogs`) until a day (exclusive):
+    its changes are recorded, not posted, before then. Returns the (article id, claim id) muted."""
+    article_id, claim_id = resolve_claim(target, catalogs)
+    con.execute("insert or replace into claim_mutes (article_id, claim_id, muted_until, muted_at, muted_by)"
+                " values (?, ?, ?, ?, ?)", [article_id, claim_id, until, datetime.now(timezone.utc), _who()])
+    return article_id, claim_id
+
+
+def muted_claims(con: duckdb.DuckDBPyConnection, today: date, article_id: str) -> dict[str, date]:
+    """One article's claims muted on `today`, with the day they post again (a mute migrated without its article,
+    '', holds for that claim id in every article; the article's own mute wins)."""
+    rows = con.execute("select claim_id, muted_until from claim_mutes where muted_until > ? and article_id in ('', ?)"
+                       " order by article_id = ?", [today, article_id, article_id]).fetchall()
+    return dict(rows)
 
 
 @dataclass(frozen=True)
 class ClaimAlertState:
     """A claim's newest alert and what editors did about it, for the status site."""
 
+    article_id: str
     claim_id: str
     alert_id: int | None  # the newest alert that covered the claim
     title: str | None  # the claim's headline in that alert
@@ -65,22 +90,38 @@ def _has_tables(con) -> bool:
     return {"alert_claims", "alert_acks", "claim_mutes"} <= names
 
 
-def alert_states(con: duckdb.DuckDBPyConnection, today: date | None = None) -> dict[str, ClaimAlertState]:
-    """Per claim: its newest alert, whether that alert is acknowledged, and whether the claim is muted today.
+def alert_states(con: duckdb.DuckDBPyConnection, today: date | None = None) -> dict[tuple[str, str], ClaimAlertState]:
+    """Per (article id, claim id): the claim's newest alert, whether that alert is acknowledged, and whether the
+    claim is muted today (claim ids are unique only within their article).
 
-    Reads only (a read-only store will do); a store written before these tables existed has no states.
+    Reads only (a read-only store will do); a store written before these tables existed has no states. A mute
+    migrated without its article ('') shows on that claim id in every article that has an alert for it, else
+    under article ''.
     """
     if not _has_tables(con):
         return {}
     today = today or date.today()
-    rows = dict_rows(con.execute(
+    keyed = "article_id" in {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = 'claim_mutes'").fetchall()}
+    alerts = dict_rows(con.execute(
         """with newest as (
-               select claim_id, max(alert_id) as alert_id from alert_claims group by claim_id)
-           select coalesce(n.claim_id, m.claim_id) as claim_id, n.alert_id, c.title, a.status, k.acked_at, k.acked_by, m.muted_until
+               select article_id, claim_id, max(alert_id) as alert_id from alert_claims group by article_id, claim_id)
+           select n.article_id, n.claim_id, n.alert_id, c.title, a.status, k.acked_at, k.acked_by
            from newest as n
-           join alert_claims as c using (claim_id, alert_id)
+           join alert_claims as c using (article_id, claim_id, alert_id)
            join alerts as a using (alert_id)
-           left join alert_acks as k using (alert_id)
-           full join (select * from claim_mutes where muted_until > ?) as m using (claim_id)""", [today]))
-    return {r["claim_id"]: ClaimAlertState(r["claim_id"], r["alert_id"], r["title"], r["status"], r["acked_at"],
-                                           r["acked_by"], r["muted_until"]) for r in rows}
+           left join alert_acks as k using (alert_id)"""))
+    article = "article_id" if keyed else "''"  # a read-only store not migrated yet: its mutes by claim id alone
+    mutes = con.execute(f"select {article}, claim_id, muted_until from claim_mutes where muted_until > ?"
+                        " order by 1", [today]).fetchall()  # '' first: an article's own mute wins
+    until = {}
+    for article_id, claim_id, day in mutes:
+        keys = [(r["article_id"], claim_id) for r in alerts if r["claim_id"] == claim_id] if not article_id else []
+        for key in keys or [(article_id, claim_id)]:
+            until[key] = day
+    states = {(r["article_id"], r["claim_id"]): ClaimAlertState(
+        r["article_id"], r["claim_id"], r["alert_id"], r["title"], r["status"], r["acked_at"], r["acked_by"],
+        until.get((r["article_id"], r["claim_id"]))) for r in alerts}
+    for key, day in until.items():
+        states.setdefault(key, ClaimAlertState(*key, None, None, None, None, None, day))
+    return states

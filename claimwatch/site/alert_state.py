@@ -8,9 +8,9 @@ from claimwatch.alerts.states import ClaimAlertState
 
 
 def claim_state(states: dict, article_id: str, claim_id: str) -> ClaimAlertState | None:
-    """A claim's state in `alert_states`' answer: the one place the site looks one up (keyed by claim id today; by
-    (article_id, claim_id) once acks and mutes are per article)."""
-    return states.get(claim_id)
+    """A claim's state in `alert_states`' answer, keyed by (article_id, claim_id): the one place the site looks one
+    up. A mute migrated from a store older than per-article mutes has article '' and applies in every article."""
+    return states.get((article_id, claim_id)) or states.get(("", claim_id))
 
 
 def ack_words(state: ClaimAlertState | None) -> str:

@@ -6,6 +6,7 @@ create table if not exists alerts (
     article_id varchar,
     claim_id varchar,
     thread_key varchar,  -- alerts with the same key (one claim) go in one Slack thread
+    channel varchar,  -- the article's Slack channel (id or name, catalog `article: channel`); NULL: the configured channel
     title varchar not null,
     text varchar not null,  -- the plain-text message (Slack's notification fallback; what the terminal shows)
     blocks varchar not null,  -- Slack Block Kit blocks, JSON
@@ -17,7 +18,7 @@ create table if not exists alerts (
     last_error varchar,  -- never holds a token, channel or webhook URL
     delivered_at timestamptz,
     delivered_via varchar,  -- 'slack' (bot token), 'webhook' or 'terminal'
-    destination varchar,  -- a fingerprint (sha256 prefix) of the channel or webhook, never the secret itself
+    destination varchar,  -- a fingerprint (sha256 prefix) of the channel posted to or the webhook, never the secret itself
     slack_ts varchar,  -- Slack's message id (ts) once chat.postMessage accepted the alert
     slack_thread_ts varchar,  -- the thread it was posted in (NULL: top level)
     chart_file_id varchar  -- Slack's file id of the uploaded chart
