@@ -13,7 +13,6 @@ from rich.text import Text
 from claimwatch import present
 from claimwatch.cli import DbOption, app, console, err
 from claimwatch.cli_guard import reading_store, writing_store
-from claimwatch.errors import ClaimwatchError
 
 STYLE_OF_VERDICT = {"holds": "green", "holds_over_coverage": "cyan", "fails": "red", "unknown": "yellow",
                     "not_checkable": "dim", "depends_on_reading": "magenta", None: "dim"}
@@ -182,17 +181,10 @@ def check(
 
 def find_claim(claim_id: str):
     """(catalog, claim) for a claim id, or ARTICLE/CLAIM where two articles share the id; else a one-line error."""
+    from claimwatch.claims.articles import resolve_claim
     from claimwatch.claims.catalog import load_catalogs
 
-    article, _, bare = claim_id.rpartition("/")
-    found = [(c, claim) for c in load_catalogs() for claim in c.claims
-             if claim.id == bare and article in ("", c.article_id)]
-    if not found:
-        raise ClaimwatchError(f"no claim {claim_id!r} in the catalogs (see `claimwatch check`)")
-    if len(found) > 1:
-        raise ClaimwatchError(f"claim {claim_id!r} is in {len(found)} articles; name one: "
-                              + ", ".join(f"{c.article_id}/{claim.id}" for c, claim in found))
-    return found[0]
+    return resolve_claim(claim_id, load_catalogs())
 
 
 @app.command()

@@ -94,7 +94,6 @@ def alerts(
     ack: Annotated[Optional[int], typer.Option(help="Acknowledge this alert (the site shows it).")] = None,
     mute: Annotated[Optional[str], typer.Option(help="Mute this claim, ARTICLE/CLAIM (or CLAIM when only one catalog has that id): its changes are recorded, not posted (needs --until).")] = None,
     until: Annotated[Optional[datetime], typer.Option(formats=["%Y-%m-%d"], help="The day a muted claim posts again (YYYY-MM-DD).")] = None,
-    catalog: Annotated[Optional[list[Path]], typer.Option(help="Find --mute's claim in this catalog file instead of claims/ (repeatable).")] = None,
 ) -> None:
     """List the outbox; show, send or re-send alerts (Slack from SLACK_BOT_TOKEN + SLACK_CHANNEL or SLACK_WEBHOOK_URL);
     acknowledge an alert or mute a claim."""
@@ -109,14 +108,13 @@ def alerts(
         outbox = Outbox(store.con)
         if ack is not None or mute is not None:
             from claimwatch.alerts import states
-            from claimwatch.claims.catalog import load_catalog, load_catalogs
+            from claimwatch.claims.catalog import load_catalogs
 
             if ack is not None:
                 states.acknowledge(store.con, ack)
                 console.print(f"alert {ack} acknowledged")
             if mute is not None:
-                catalogs = [load_catalog(p) for p in catalog] if catalog else load_catalogs()
-                article_id, claim_id = states.mute(store.con, mute, until.date(), catalogs)
+                article_id, claim_id = states.mute(store.con, mute, until.date(), load_catalogs())
                 console.print(f"{escape(article_id)}/{escape(claim_id)} muted: its changes are recorded, not posted, "
                               f"until {until:%Y-%m-%d}", soft_wrap=True)
             return

@@ -36,6 +36,12 @@ def built_db(shared_data, tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def catalog_folders_restored(monkeypatch):
+    """`claimwatch --claims DIR` sets $CLAIMWATCH_CLAIMS for its process: an in-process CLI test must not leak it."""
+    monkeypatch.setenv("CLAIMWATCH_CLAIMS", os.environ.get("CLAIMWATCH_CLAIMS", ""))
+
+
 @pytest.fixture
 def built_con(built_db):
     """A read-only connection to the session store."""

@@ -111,17 +111,17 @@ def test_two_articles_each_in_its_own_channel_with_its_own_digest_owner_and_mute
         assert "<@" not in message["text"] + mrkdwn(message) and "<!subteam" not in message["text"] + mrkdwn(message)
 
     # 3. Mutes are per article: the shared claim id is ambiguous alone, and muting A's leaves B's posting.
-    files = ["--catalog", str(a_path), "--catalog", str(b_path)]
-    ambiguous = claimwatch("alerts", "--db", db, "--mute", SHARED, "--until", "2025-04-10", *files)
+    files = ["--claims", str(a_path.parent)]  # both catalogs' folder (goes before the command)
+    ambiguous = claimwatch(*files, "alerts", "--db", db, "--mute", SHARED, "--until", "2025-04-10")
     assert ambiguous.returncode == 2 and ambiguous.stderr.strip() == (
-        f"error: claim '{SHARED}' is in 2 catalogs: {A}/{SHARED}, {B}/{SHARED}; name one as ARTICLE/CLAIM")
-    unique = runner.invoke(app, ["alerts", "--db", str(db), "--mute", "mexico_china_ratio_2024", "--until",
-                                 "2023-03-02", *files])  # only A has it: a bare id will do
+        f"error: claim '{SHARED}' is in 2 catalogs: {B}/{SHARED}, {A}/{SHARED}; name one as ARTICLE/CLAIM")  # file order
+    unique = runner.invoke(app, [*files, "alerts", "--db", str(db), "--mute", "mexico_china_ratio_2024", "--until",
+                                 "2023-03-02"])  # only A has it: a bare id will do
     assert unique.exit_code == 0 and f"{A}/mexico_china_ratio_2024 muted" in unique.output, unique.output
-    unknown = claimwatch("alerts", "--db", db, "--mute", f"{B}/mexico_china_ratio_2024", "--until", "2025-04-10", *files)
+    unknown = claimwatch(*files, "alerts", "--db", db, "--mute", f"{B}/mexico_china_ratio_2024", "--until", "2025-04-10")
     assert unknown.returncode == 2 and unknown.stderr.startswith(
         f"error: no claim 'mexico_china_ratio_2024' in article '{B}'; known: {', '.join(sorted(B_CLAIMS))}")
-    muted = runner.invoke(app, ["alerts", "--db", str(db), "--mute", f"{A}/{SHARED}", "--until", "2025-04-10", *files])
+    muted = runner.invoke(app, [*files, "alerts", "--db", str(db), "--mute", f"{A}/{SHARED}", "--until", "2025-04-10"])
     assert muted.exit_code == 0 and f"{A}/{SHARED} muted" in muted.output, muted.output
     with open_store(db) as store:
         assert store.con.execute("select article_id, claim_id from claim_mutes order by all").fetchall() == [

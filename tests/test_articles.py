@@ -48,7 +48,6 @@ def test_a_wrong_article_block_is_a_catalog_error_naming_the_file(tmp_path):
 
 
 def test_catalog_folders_come_from_the_option_then_the_environment_then_the_project(tmp_path, monkeypatch):
-    monkeypatch.delenv(CLAIMS_ENV, raising=False)
     assert catalog_dirs() == [project_claims_dir()]
     a, b = tmp_path / "a", tmp_path / "b"
     write_article(a, "brief_a", ["mexico_exports_2024"])
@@ -71,8 +70,7 @@ def test_one_article_id_in_two_folders_is_an_error_naming_both(tmp_path):
     assert str(first) in str(caught.value) and str(second) in str(caught.value)
 
 
-def test_articles_lists_catalogs_of_the_claims_option_with_their_last_evaluation(built_db, tmp_path, monkeypatch):
-    monkeypatch.delenv(CLAIMS_ENV, raising=False)
+def test_articles_lists_catalogs_of_the_claims_option_with_their_last_evaluation(built_db, tmp_path):
     store = tmp_path / "claimwatch.duckdb"
     shutil.copy(built_db, store)
     write_article(tmp_path / "mine", "brief", ["mexico_exports_2024", "mexico_china_ratio_2024"],
@@ -91,15 +89,14 @@ def test_articles_lists_catalogs_of_the_claims_option_with_their_last_evaluation
     assert "brief" in shown and "2 (2 checkable)" in shown and "C0BRIEF" in shown
 
 
-def test_a_claim_id_two_articles_share_is_named_article_slash_claim(built_db, tmp_path, monkeypatch):
-    monkeypatch.delenv(CLAIMS_ENV, raising=False)
+def test_a_claim_id_two_articles_share_is_named_article_slash_claim(built_db, tmp_path):
     store = tmp_path / "claimwatch.duckdb"
     shutil.copy(built_db, store)
     write_article(tmp_path / "mine", "brief", ["mexico_exports_2024"])
     both = ["--claims", str(project_claims_dir()), "--claims", str(tmp_path / "mine")]
     ambiguous = runner.invoke(app, [*both, "history", "mexico_exports_2024", "--db", str(store)])
     message = str(ambiguous.exception)  # `claimwatch` prints it as one line (cli_guard); the runner keeps the error
-    assert "is in 2 articles; name one: " in message and "brief/mexico_exports_2024" in message
+    assert "is in 2 catalogs: " in message and "brief/mexico_exports_2024; name one as ARTICLE/CLAIM" in message
     filled = runner.invoke(app, [*both, "backfill", "brief/mexico_exports_2024", "--db", str(store)])
     assert filled.exit_code == 0, filled.output
     shown = runner.invoke(app, [*both, "history", "brief/mexico_exports_2024", "--db", str(store)])

@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 
 import duckdb
 
+from claimwatch.claims.articles import resolve_claim
 from claimwatch.errors import ClaimwatchError
 from claimwatch.store.store import dict_rows
 
@@ -31,29 +32,11 @@ def acknowledge(con: duckdb.DuckDBPyConnection, alert_id: int) -> None:
     con.execute("insert or replace into alert_acks values (?, ?, ?)", [alert_id, datetime.now(timezone.utc), _who()])
 
 
-def resolve_claim(target: str, catalogs) -> tuple[str, str]:
-    """The (article id, claim id) an editor names: `ARTICLE/CLAIM`, or a bare claim id held by exactly one catalog
-    (claim ids are unique only within their article: an id in several catalogs must name its article)."""
-    catalogs = list(catalogs)
-    article_id, _, claim_id = target.rpartition("/")
-    found = [(c.article_id, claim.id) for c in catalogs for claim in c.claims
-             if claim.id == claim_id and article_id in ("", c.article_id)]
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise ClaimwatchError(f"claim {claim_id!r} is in {len(found)} catalogs: "
-                              f"{', '.join(f'{a}/{c}' for a, c in found)}; name one as ARTICLE/CLAIM")
-    if article_id and article_id not in {c.article_id for c in catalogs}:
-        raise ClaimwatchError(f"no article {article_id!r}; known: {', '.join(sorted(c.article_id for c in catalogs))}")
-    known = sorted(claim.id for c in catalogs if article_id in ("", c.article_id) for claim in c.claims)
-    where = f"article {article_id!r}" if article_id else "the catalogs"
-    raise ClaimwatchError(f"no claim {claim_id!r} in {where}; known: {', '.join(known)}")
-
-
 def mute(con: duckdb.DuckDBPyConnection, target: str, until: date, catalogs) -> tuple[str, str]:
     """Mute one article's claim (`ARTICLE/CLAIM`, or a claim id unique across `catalogs`) until a day (exclusive):
     its changes are recorded, not posted, before then. Returns the (article id, claim id) muted."""
-    article_id, claim_id = resolve_claim(target, catalogs)
+    catalog, claim = resolve_claim(target, catalogs)
+    article_id, claim_id = catalog.article_id, claim.id
     con.execute("insert or replace into claim_mutes (article_id, claim_id, muted_until, muted_at, muted_by)"
                 " values (?, ?, ?, ?, ?)", [article_id, claim_id, until, datetime.now(timezone.utc), _who()])
     return article_id, claim_id

@@ -75,3 +75,21 @@ def article_problems(article: object) -> list[str]:
         found.append(f"article 'channel' {channel!r}: expected a Slack channel id (C… or G…) or a #name in lowercase")
     return found
 
+
+def resolve_claim(target: str, catalogs: list) -> tuple:
+    """The (catalog, claim) an editor names: `ARTICLE/CLAIM`, or a bare claim id held by exactly one catalog
+    (claim ids are unique only within their article: an id in several catalogs must name its article)."""
+    catalogs = list(catalogs)
+    article_id, _, claim_id = target.rpartition("/")
+    found = [(c, claim) for c in catalogs for claim in c.claims
+             if claim.id == claim_id and article_id in ("", c.article_id)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ClaimwatchError(f"claim {claim_id!r} is in {len(found)} catalogs: "
+                              f"{', '.join(f'{c.article_id}/{claim.id}' for c, claim in found)}; name one as ARTICLE/CLAIM")
+    if article_id and article_id not in {c.article_id for c in catalogs}:
+        raise ClaimwatchError(f"no article {article_id!r}; known: {', '.join(sorted(c.article_id for c in catalogs))}")
+    known = sorted(claim.id for c in catalogs if article_id in ("", c.article_id) for claim in c.claims)
+    where = f"article {article_id!r}" if article_id else "the catalogs"
+    raise ClaimwatchError(f"no claim {claim_id!r} in {where}; known: {', '.join(known)}")
