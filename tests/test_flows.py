@@ -24,7 +24,7 @@ STATE = ["releases", "raw_files", "validations", "validation_results", "alerts",
 
 @pytest.fixture(scope="module", autouse=True)
 def prefect_harness():
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=120):  # 30 s by default: not enough on a loaded 2-core machine
         yield
 
 
