@@ -54,3 +54,18 @@ def outbox_with(path, alerts) -> tuple[object, Outbox, list[int]]:
     store = open_store(path)
     outbox = Outbox(store.con)
     return store, outbox, [outbox.enqueue(a)[0] for a in alerts]
+
+
+def add_release(store, shared_data, tmp_path, folder: str, name: str):
+    """Put one recorded release in the store's releases folder and ingest it; its outcome."""
+    import os
+
+    from claimwatch.pipeline import ingest_recorded
+    from claimwatch.sources import all_sources
+
+    target = tmp_path / "releases" / folder
+    target.mkdir(parents=True, exist_ok=True)
+    os.symlink(shared_data / folder / name, target / name)
+    (outcome,) = [o for o in ingest_recorded(store, tmp_path / "releases", all_sources().values()) if o.status != "unchanged"]
+    assert outcome.status == "published", outcome
+    return outcome

@@ -9,7 +9,6 @@ article), and a channel and owner group of its own.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import date
@@ -19,7 +18,7 @@ import duckdb
 import yaml
 from typer.testing import CliRunner
 
-from alert_support import CHANNEL, bot_settings
+from alert_support import CHANNEL, add_release, bot_settings
 from claimwatch.alerts.collect import collect_alerts
 from claimwatch.alerts.deliver import deliver
 from claimwatch.alerts.outbox import Outbox
@@ -27,8 +26,6 @@ from claimwatch.alerts.settings import SlackSettings
 from claimwatch.alerts.states import alert_states
 from claimwatch.claims.catalog import load_catalog, load_catalogs
 from claimwatch.cli import app
-from claimwatch.pipeline import ingest_recorded
-from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 from slack_server import Delay
 
@@ -55,14 +52,6 @@ def write_catalogs(folder: Path) -> tuple[Path, Path]:
     b.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
     return a, b
 
-
-def add_release(store, shared_data, tmp_path, folder: str, name: str):
-    target = tmp_path / "releases" / folder
-    target.mkdir(parents=True, exist_ok=True)
-    os.symlink(shared_data / folder / name, target / name)
-    (outcome,) = [o for o in ingest_recorded(store, tmp_path / "releases", all_sources().values()) if o.status != "unchanged"]
-    assert outcome.status == "published", outcome
-    return outcome
 
 
 def claimwatch(*args):

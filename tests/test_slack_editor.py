@@ -5,13 +5,12 @@ Real releases from ../shared/data, real DuckDB stores, the local Slack server (t
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import date
 
 from typer.testing import CliRunner
 
-from alert_support import bot_settings, catalog, outbox_with, real_change
+from alert_support import add_release, bot_settings, catalog, outbox_with, real_change
 from claimwatch.alerts import compose
 from claimwatch.alerts.collect import _verdict_change, collect_alerts, source_files
 from claimwatch.alerts.deliver import deliver
@@ -20,8 +19,6 @@ from claimwatch.alerts.release_message import ClaimChange, release_alert
 from claimwatch.alerts.states import alert_states
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.cli import app
-from claimwatch.pipeline import ingest_recorded
-from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
 SITE = "https://newsroom.example.org/claimwatch"
@@ -33,15 +30,6 @@ def mrkdwn(message: dict) -> str:
     return "\n".join(p.get("text", "") for b in message["blocks"]
                      for p in [b.get("text") or {}, *b.get("elements", [])])
 
-
-def add_release(store, shared_data, tmp_path, folder: str, name: str):
-    """Put one recorded release in the store's releases folder and ingest it; its outcome."""
-    target = tmp_path / "releases" / folder
-    target.mkdir(parents=True, exist_ok=True)
-    os.symlink(shared_data / folder / name, target / name)
-    (outcome,) = [o for o in ingest_recorded(store, tmp_path / "releases", all_sources().values()) if o.status != "unchanged"]
-    assert outcome.status == "published", outcome
-    return outcome
 
 
 def test_a_release_that_changes_several_claims_is_one_message_with_links(shared_data, tmp_path, slack_server):
