@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
+from claim_support import OPED, catalog_by_id
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.claims.steps import current_verdicts
 from claimwatch.site.build import build_site, site_dir
@@ -75,7 +76,7 @@ def test_bundled_data_docs_links_resolve_inside_the_moved_site(hosted, built_con
 
 
 def test_the_csv_download_equals_the_verdicts_figures(hosted, built_con):
-    catalog = load_catalogs()[0]
+    catalog = catalog_by_id(OPED)
     verdicts, _ = current_verdicts(built_con, catalog)
     for claim_id in ("mexico_largest_buyer", "lowest_illegal_crossings_30_years"):
         page = (hosted / "claims" / f"{claim_id}.html").read_text()
@@ -92,7 +93,7 @@ def test_the_csv_download_equals_the_verdicts_figures(hosted, built_con):
 
 
 def test_the_filled_sql_runs_in_the_duckdb_cli_and_returns_the_figure(hosted, built_db, built_con):
-    catalog = load_catalogs()[0]
+    catalog = catalog_by_id(OPED)
     verdicts, _ = current_verdicts(built_con, catalog)
     checked = 0
     for claim_id in ("mexico_exports_2024", "lowest_illegal_crossings_30_years", "mexico_china_ratio_2024"):
@@ -115,7 +116,7 @@ def json_ld(page: str) -> dict:
 
 
 def test_every_claim_page_carries_a_claimreview_with_the_required_properties(hosted):
-    catalog = load_catalogs()[0]
+    catalog = catalog_by_id(OPED)
     site_wide = json.loads((hosted / "claimreviews.json").read_text())
     assert len(site_wide) == len(catalog.claims)
     for claim, listed in zip(catalog.claims, site_wide):

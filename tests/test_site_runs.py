@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from claimwatch import pipeline
 from claimwatch.alerts.settings import SlackSettings
-from claimwatch.claims.catalog import load_catalogs
+from claim_support import OPED, catalog_by_id
 from claimwatch.claims.steps import current_verdicts
 from claimwatch.cli import app
 from claimwatch.site.awaited import awaited_sources
@@ -132,7 +132,7 @@ def test_unknown_because_overdue_only_where_the_unknown_reading_waits_on_the_lat
     assert list(overdue) == ["Just $100 per Chinese resident (World Bank population)"]
     assert "World Bank population, total (SP.POP.TOTL)" in overdue["Just $100 per Chinese resident (World Bank population)"]
     with open_store(runs["db"], read_only=True) as store:
-        (catalog,) = load_catalogs()
+        catalog = catalog_by_id(OPED)
         verdicts, _ = current_verdicts(store.con, catalog)
         late = {a.claim_id for a in attention(store.con, catalog, verdicts, date.today()) if a.kind == "overdue"}
         through = dict(store.con.execute("select source, max(data_through) from releases group by all").fetchall())
