@@ -6,7 +6,7 @@ from claimwatch.alerts import compose
 from claimwatch.alerts.collect import _verdict_change, source_files
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.settings import SlackSettings
-from claimwatch.claims.catalog import load_catalogs
+from claim_support import OPED, catalog_by_id
 from claimwatch.claims.history import claim_history
 from claimwatch.store import open_store
 
@@ -15,8 +15,8 @@ CHANNEL = "#claims-desk-secret"
 
 
 def catalog():
-    (only,) = load_catalogs()
-    return only
+    """The op-ed's catalog: these alerts are built from its claims' real changes."""
+    return catalog_by_id(OPED)
 
 
 def real_change(con, claim_id: str, mode: str):

@@ -60,20 +60,47 @@ def census_trade_by_partner(xlsx: Path, year: int) -> dict[str, dict]:
     return out
 
 
-def catalog_entry(claim_id: str) -> dict:
-    """A fresh copy of one entry of the shipped catalog, to edit in a test."""
+OPED = "us_mexico_trade_oped_2025"  # the op-ed whose figures most tests pin (claims/us_mexico_trade_oped_2025.yaml)
+BRIEF = "border_numbers_brief_2025"  # the fictional newsroom brief, a second article on the same data
+
+
+def catalog_ids() -> list[str]:
+    """The article id of every shipped catalog (claims/*.yaml), for parametrising tests over them."""
     from claimwatch.claims.catalog import load_catalogs
 
-    (catalog,) = load_catalogs()
-    doc = yaml.safe_load(catalog.path.read_text())
+    return [c.article_id for c in load_catalogs()]
+
+
+def catalog_by_id(article_id: str):
+    """The shipped catalog of one article, picked by its id rather than by being the only (or first) one."""
+    from claimwatch.claims.catalog import load_catalogs
+
+    found = [c for c in load_catalogs() if c.article_id == article_id]
+    assert len(found) == 1, f"no single shipped catalog {article_id!r}; shipped: {catalog_ids()}"
+    return found[0]
+
+
+def verdict_lines(catalogs) -> int:
+    """How many verdicts `check --json` and a collect give over these catalogs: one per reading and mode."""
+    return sum(max(1, len(c.readings)) * (2 if c.latest else 1) for catalog in catalogs for c in catalog.claims)
+
+
+def article_text(catalog, shared_data: Path) -> str:
+    """The text of a catalog's article: the op-ed's is ../shared/article.md, every other one's claims/<id>.md."""
+    path = shared_data.parent / "article.md" if catalog.article_id == OPED else catalog.path.with_suffix(".md")
+    assert path.is_file(), f"{catalog.article_id}: its article text {path} is missing"
+    return path.read_text()
+
+
+def catalog_entry(claim_id: str, article_id: str = OPED) -> dict:
+    """A fresh copy of one entry of a shipped catalog (default: the op-ed's), to edit in a test."""
+    doc = yaml.safe_load(catalog_by_id(article_id).path.read_text())
     return copy.deepcopy(next(c for c in doc["claims"] if c["id"] == claim_id))
 
 
-def write_catalog(folder: Path, claims: list[dict]) -> Path:
-    """The shipped catalog with these claims instead of its own, written into `folder`."""
-    from claimwatch.claims.catalog import load_catalogs
-
-    (catalog,) = load_catalogs()
+def write_catalog(folder: Path, claims: list[dict], article_id: str = OPED) -> Path:
+    """A shipped catalog (default: the op-ed's) with these claims instead of its own, written into `folder`."""
+    catalog = catalog_by_id(article_id)
     doc = yaml.safe_load(catalog.path.read_text())
     path = folder / catalog.path.name
     path.write_text(yaml.safe_dump({**doc, "claims": claims}, allow_unicode=True))

@@ -7,12 +7,21 @@ from pathlib import Path
 
 import pytest
 
+from claim_support import catalog_by_id, catalog_ids
+
 from claimwatch.audit import Auditor
 from claimwatch.pipeline import ingest_recorded
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
 SHARED_DATA = Path(os.environ.get("CLAIMWATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+@pytest.fixture(params=catalog_ids())
+def catalog(request):
+    """Each shipped catalog in turn (claims/*.yaml), for tests about "a catalog" rather than one article's figures;
+    a test about one article's figures picks it with `catalog_by_id(...)` (tests/claim_support.py)."""
+    return catalog_by_id(request.param)
 
 
 @pytest.fixture(scope="session")

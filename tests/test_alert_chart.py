@@ -14,13 +14,13 @@ from claimwatch.alerts.compose import ClaimEvent
 from claimwatch.alerts.deliver import deliver
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.charts import TRIGGER_COLOR, claim_chart_png
-from claimwatch.claims.catalog import load_catalogs
+from claim_support import OPED, catalog_by_id
 from claimwatch.claims.steps import current_verdicts
 from claimwatch.pipeline import ingest_recorded
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
-(CATALOG,) = load_catalogs()
+CATALOG = catalog_by_id(OPED)  # its claims' real changes
 RED = tuple(int(TRIGGER_COLOR[i:i + 2], 16) for i in (1, 3, 5))
 CBP = "cbp_nationwide_encounters_state"
 

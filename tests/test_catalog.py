@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
-from claimwatch.claims.catalog import indicator_path, load_catalog, load_catalogs
+from claim_support import BRIEF, OPED, article_text, catalog_by_id, catalog_ids
+
+from claimwatch.claims.catalog import indicator_path, load_catalog
 from claimwatch.errors import FormatError
 
-(CATALOG,) = load_catalogs()
+CATALOG = catalog_by_id(OPED)  # the op-ed: the tests below that name its claims are about its figures
 
 
 def test_catalog_covers_the_claims_the_issue_lists():
@@ -31,17 +35,48 @@ def test_catalog_covers_the_claims_the_issue_lists():
     assert CATALOG.article["id"] == "us_mexico_trade_oped_2025"
 
 
-def test_every_sentence_is_quoted_from_the_article(shared_data):
-    text = (shared_data.parent / "article.md").read_text()
-    for claim in CATALOG.claims:
+def test_every_catalog_is_one_article_with_its_own_claims():
+    assert OPED in catalog_ids() and BRIEF in catalog_ids()
+    every = [c.path for c in map(catalog_by_id, catalog_ids())]
+    assert len(set(every)) == len(every)
+    for article_id in catalog_ids():
+        catalog = catalog_by_id(article_id)
+        assert catalog.path.stem == catalog.article["id"] == article_id
+        assert catalog.claims and len({c.id for c in catalog.claims}) == len(catalog.claims)
+        assert {"id", "title", "author", "published", "url"} <= set(catalog.article), article_id
+
+
+def test_the_brief_is_marked_fictional_and_names_its_desk():
+    brief = catalog_by_id(BRIEF).article
+    assert brief["note"] == ("Fictional newsroom brief written by the claimwatch developers to exercise a second "
+                             "article; not a published piece.")
+    assert brief["owner"] == "S0BORDERDESK" and brief["channel"] == "C0BORDERDESK"
+    assert brief["url"] is None and "fictional" in brief["author"]
+
+
+def test_every_sentence_is_quoted_from_the_article(catalog, shared_data):
+    text = article_text(catalog, shared_data)
+    for claim in catalog.claims:
         assert claim.sentence.replace("'", "’") in text or claim.sentence in text, claim.id
 
 
-def test_every_indicator_file_says_what_it_is():
-    for claim in CATALOG.claims:
-        if claim.indicator:
-            first = indicator_path(claim.indicator).read_text().splitlines()[0]
-            assert first.startswith(f"-- {claim.indicator}: ") and "http" in first, claim.indicator
+def test_every_figure_sentence_of_the_brief_is_a_claim():
+    """Take every claim's sentence out of the brief's text: no figure (digit) is left uncovered."""
+    catalog = catalog_by_id(BRIEF)
+    body = " ".join(line for line in catalog.path.with_suffix(".md").read_text().splitlines()
+                    if line and not line.startswith(("#", "*")))  # the title and the byline carry no claims
+    assert all(c.sentence in body for c in catalog.claims)
+    for sentence in sorted({c.sentence for c in catalog.claims}, key=len, reverse=True):
+        body = body.replace(sentence, "")
+    assert not re.search(r"\d", body), body
+
+
+def test_every_indicator_file_says_what_it_is(catalog):
+    for claim in catalog.claims:
+        for reading in claim.readings:
+            if reading.indicator:
+                first = indicator_path(reading.indicator).read_text().splitlines()[0]
+                assert first.startswith(f"-- {reading.indicator}: ") and "http" in first, reading.indicator
 
 
 def test_a_malformed_catalog_names_the_claim(tmp_path):

@@ -6,6 +6,7 @@ import io
 import re
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -13,11 +14,12 @@ from PIL import Image
 from claimwatch import present
 from claimwatch.chart_labels import TickLabels, chart_display
 from claimwatch.charts import PHONE, ChartData, chart_data, chart_figure, claim_chart_png, render_png
+from claim_support import OPED, catalog_by_id
 from claimwatch.claims.catalog import indicator_sql, load_catalogs
 from claimwatch.claims.evaluate import set_as_of
 
-(CATALOG,) = load_catalogs()
-CHARTED = [c for c in CATALOG.claims if c.chart]
+CATALOG = catalog_by_id(OPED)  # the tests that name a claim pin the op-ed's charts
+CHARTED = [c for catalog in load_catalogs() for c in catalog.claims if c.chart]  # every catalog's charts
 
 
 def _indicator(con, claim, sql: str) -> list[tuple]:
@@ -33,12 +35,12 @@ def test_the_catalog_charts_the_claims_a_picture_helps():
     }
 
 
-@pytest.mark.parametrize("claim", CHARTED, ids=lambda c: c.id)
+@pytest.mark.parametrize("claim", CHARTED, ids=lambda c: f"{Path(c.catalog_path).stem}:{c.id}")
 def test_every_chart_query_returns_points(built_con, claim):
     data = chart_data(built_con, claim)
     assert data is not None and data.title and data.y_label
     for name, points in data.series.items():
-        assert len(points) >= 10, name
+        assert len(points) >= 6, name  # CBP's fiscal-year charts have 6 (encounters, FY2020-25) or 7 (seizures)
         assert [x for x, _ in points] == sorted({x for x, _ in points}), f"{name}: one point per x, in order"
     assert data.mark is not None, "the marked period is in the data"
     if claim.chart.get("level") is not None:

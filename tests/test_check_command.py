@@ -8,6 +8,9 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
+from claim_support import BRIEF, OPED, verdict_lines
+
+from claimwatch import present
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.cli import app
 
@@ -28,10 +31,12 @@ def test_check_json_gives_one_object_per_reading_and_mode(store_copy):
     result = runner.invoke(app, ["check", "--db", store_copy, "--json"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    (catalog,) = load_catalogs()
-    assert len(lines) == sum(max(1, len(c.readings)) * (2 if c.latest else 1) for c in catalog.claims)
+    catalogs = load_catalogs()
+    assert len(lines) == verdict_lines(catalogs)  # every catalog's readings and modes
+    for catalog in catalogs:
+        assert sum(1 for x in lines if x["article"] == catalog.article_id) == verdict_lines([catalog])
     assert all(FIELDS <= set(line) for line in lines)
-    by_key = {(x["claim"], x["reading"], x["mode"]): x for x in lines}
+    by_key = {(x["claim"], x["reading"], x["mode"]): x for x in lines if x["article"] == OPED}
     total = by_key["mexico_canada_vs_next_10", "total_trade", "as_stated"]
     exports = by_key["mexico_canada_vs_next_10", "exports", "as_stated"]
     assert (total["verdict"], exports["verdict"]) == ("holds", "fails")
@@ -51,7 +56,9 @@ def test_fail_on_fails_gates_on_primary_readings_as_stated(store_copy):
     result = runner.invoke(app, ["check", "--db", store_copy, "--fail-on", "fails"])
     assert result.exit_code == 1
     failing = result.output.rsplit("claim(s) fail as stated on their primary reading: ", 1)[1].split()
-    assert [name.strip(",") for name in failing] == ["mexico_largest_buyer", "per_capita_mexicans_canadians_worldbank"]
+    expected = {OPED: ["mexico_largest_buyer", "per_capita_mexicans_canadians_worldbank"],
+                BRIEF: ["fentanyl_less_than_half_fy2024"]}  # each catalog's failures, in catalog order
+    assert [name.strip(",") for name in failing] == [n for c in load_catalogs() for n in expected[c.article_id]]
     as_json = runner.invoke(app, ["check", "--db", store_copy, "--json", "--fail-on", "fails"])
     assert as_json.exit_code == 1  # the gate works with --json too, and stdout stays JSON lines
     assert all(json.loads(line) for line in as_json.stdout.splitlines())
@@ -64,9 +71,11 @@ def test_check_prints_one_line_per_claim_within_80_columns_and_a_summary(store_c
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert max(len(line) for line in lines) <= 80
-    (catalog,) = load_catalogs()
-    for claim in catalog.claims:
-        assert sum(1 for line in lines if f" {claim.id}:" in line or f"⇄ {claim.id}:" in line) == 1, claim.id
+    catalogs = load_catalogs()
+    for catalog in catalogs:
+        for claim in catalog.claims:
+            assert sum(1 for line in lines if f" {claim.id}:" in line or f"⇄ {claim.id}:" in line) == 1, claim.id
+    catalog = next(c for c in catalogs if c.article_id == OPED)
     by_id = {claim.id: next(line for line in lines if f"{claim.id}:" in line) for claim in catalog.claims}
     assert by_id["mexico_exports_2024"].startswith("✓ holds    ✓ holds    mexico_exports_2024: $334.0 billion vs")
     assert by_id["mexico_largest_buyer"].startswith("✗ fails    ✗ fails    ⇄ mexico_largest_buyer: $334.0 billion vs")
@@ -77,12 +86,22 @@ def test_check_prints_one_line_per_claim_within_80_columns_and_a_summary(store_c
     for line in runner.invoke(app, ["check", "--db", store_copy, "--json"]).output.splitlines():
         row = json.loads(line)
         if row["mode"] == "as_stated":
-            stated[row["claim"]] = row["claim_verdict"]
-    codes = ["holds" if c == "holds_over_coverage" else c for c in stated.values()]
-    assert len(stated) == len(catalog.claims) == 25
-    assert (codes.count("holds"), codes.count("fails"), codes.count("depends_on_reading"), codes.count("unknown"),
-            codes.count("not_checkable")) == (8, 0, 3, 3, 11)
-    assert "25 claims: 8 hold, 3 depend on the reading, 3 unknown, 11 not checkable" in lines
+            stated[row["article"], row["claim"]] = row["claim_verdict"]
+    order = ("holds", "fails", "depends_on_reading", "unknown", "not_checkable")
+
+    def counts(article_id=None):
+        codes = ["holds" if c == "holds_over_coverage" else c for (a, _), c in stated.items() if article_id in (None, a)]
+        return tuple(codes.count(code) for code in order)
+
+    assert len(stated) == sum(len(c.claims) for c in catalogs)
+    assert sum(1 for a, _ in stated if a == OPED) == len(catalog.claims) == 25
+    assert counts(OPED) == (8, 0, 3, 3, 11)
+    assert counts(BRIEF) == (8, 1, 1, 0, 1)  # tests/test_brief_catalog.py pins each claim
+    assert counts() == tuple(map(sum, zip(*(counts(c.article_id) for c in catalogs))))
+    # one summary over every catalog (it may wrap at 80 columns), worded by present.py from the same verdicts
+    assert present.summary_line(list(stated.values())) in " ".join(lines)
+    if {c.article_id for c in catalogs} == {OPED, BRIEF}:
+        assert "36 claims: 16 hold, 1 fails, 4 depend on the reading, 3 unknown, 12 not checkable" in " ".join(lines)
 
 
 def test_check_verbose_gives_every_reading_with_its_sentence_and_source(store_copy):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from claimwatch.claims.catalog import load_catalogs
 from claimwatch.cli import app
+from claimwatch.store import open_store
 from test_cli import small_releases
 
 runner = CliRunner()
@@ -23,13 +25,16 @@ def test_replay_then_alerts_list_show_and_resend_to_slack(shared_data, tmp_path,
             "June 2025 (6,068 encounters) and is the new low); the article's figure still holds") in replayed.output
     listed = runner.invoke(app, ["alerts", "--db", db])
     assert listed.exit_code == 0 and "printed" in listed.output and "digest" in listed.output
-    shown = runner.invoke(app, ["alerts", "--db", db, "--show", "2"])
+    with open_store(db, read_only=True) as store:  # the op-ed's message (each article has a digest and its own)
+        (update,) = store.con.execute("select alert_id from alert_claims where article_id = 'us_mexico_trade_oped_2025' "
+                                      "and claim_id = 'lowest_illegal_crossings_30_years'").fetchone()
+    shown = runner.invoke(app, ["alerts", "--db", db, "--show", str(update)])
     assert shown.exit_code == 0 and "What changed:" in shown.output and "As stated (June 2025" in shown.output
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack_server.token)
     monkeypatch.setenv("SLACK_CHANNEL", "#claims")
     monkeypatch.setenv("SLACK_API_URL", slack_server.api_url)
     assert runner.invoke(app, ["alerts", "--db", db, "--send"]).output.strip() == ""  # printed alerts are not due
-    resent = runner.invoke(app, ["alerts", "--db", db, "--resend", "2"])
+    resent = runner.invoke(app, ["alerts", "--db", db, "--resend", str(update)])
     assert resent.exit_code == 0, resent.output
     assert "delivered via slack" in resent.output and slack_server.token not in resent.output
     [message] = slack_server.messages
@@ -42,4 +47,6 @@ def test_site_command_builds_the_status_site(built_db, tmp_path):
     result = runner.invoke(app, ["site", "--db", str(built_db), "--out", str(tmp_path / "site")])
     assert result.exit_code == 0, result.output
     assert "Status site:" in result.output
-    assert (tmp_path / "site" / "index.html").is_file() and len(list((tmp_path / "site" / "claims").glob("*.html"))) == 25
+    pages = {c.article_id: len(c.claims) for c in load_catalogs()}  # a page per claim of every catalog
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert {a: len(list((tmp_path / "site" / "articles" / a / "claims").glob("*.html"))) for a in pages} == pages

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bad_input_support import with_field
+from claim_support import OPED, catalog_by_id, verdict_lines
 from claimwatch.alerts.collect import claim_events, collect_alerts
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.claims.catalog import load_catalog, load_catalogs
@@ -28,7 +29,7 @@ def v(claim_id: str, verdict: str, mode: str = "as_stated", period: str = "2024"
 
 
 def test_events_say_correction_update_revision_and_close_to_failing():
-    (catalog,) = load_catalogs()
+    catalog = catalog_by_id(OPED)
     claim = catalog.claim("mexico_exports_2024")
     told = {("mexico_exports_2024", None, "as_stated"): (v(claim.id, "holds", figures={"exports to Mexico": 334.0}), 3),
             ("mexico_exports_2024", None, "latest"): (v(claim.id, "holds", "latest"), 4)}
@@ -76,21 +77,25 @@ def counts(con) -> tuple:
 def test_first_run_sends_one_digest_then_nothing_until_a_verdict_changes(sbo_store):
     catalogs = load_catalogs()
     first = collect_alerts(sbo_store.con, catalogs, charts=False)
-    (alert_id,) = first.new_alerts
+    assert len(first.new_alerts) == len(catalogs)  # one digest per article
     outbox = Outbox(sbo_store.con)
-    digest = outbox.get(alert_id)
-    verdicts = first.verdicts["us_mexico_trade_oped_2025"]
-    expected = sum(max(1, len(c.readings)) * (2 if c.latest else 1) for c in catalogs[0].claims)
-    assert digest["kind"] == "digest" and len(verdicts) == expected == 47
-    for verdict in verdicts:
-        assert f"{verdict.claim_id}:" in digest["text"]
-    crossings = digest["text"].split("lowest_illegal_crossings_30_years:")[1]
+    digests = {a["idempotency_key"]: a for a in map(outbox.get, first.new_alerts)}
+    assert set(digests) == {f"digest:{c.article_id}" for c in catalogs}
+    for catalog in catalogs:
+        digest = digests[f"digest:{catalog.article_id}"]
+        verdicts = first.verdicts[catalog.article_id]
+        assert digest["kind"] == "digest" and len(verdicts) == verdict_lines([catalog])
+        for verdict in verdicts:
+            assert f"{verdict.claim_id}:" in digest["text"]
+        told = outbox.notices(catalog.article_id)
+        assert {k: t[0] for k, t in told.items()} == {(x.claim_id, x.reading, x.mode): x for x in verdicts}
+    assert verdict_lines([catalog_by_id(OPED)]) == 47
+    crossings = digests[f"digest:{OPED}"]["text"].split("lowest_illegal_crossings_30_years:")[1]
     assert crossings.splitlines()[1].startswith("  ◐ As stated (June 2025 (the month the article cites)): holds over the")
     assert "(claim: 30 years)" in crossings.splitlines()[1]
-    told = outbox.notices("us_mexico_trade_oped_2025")
-    assert {k: t[0] for k, t in told.items()} == {(x.claim_id, x.reading, x.mode): x for x in verdicts}
     second = collect_alerts(sbo_store.con, catalogs, charts=False)
-    assert second.new_alerts == [] and len(second.verdicts["us_mexico_trade_oped_2025"]) == expected
+    assert second.new_alerts == []
+    assert {a: len(vs) for a, vs in second.verdicts.items()} == {c.article_id: verdict_lines([c]) for c in catalogs}
 
 
 def test_a_quarantined_release_alerts_with_the_failed_expectation_and_the_last_good_data(sbo_store, shared_data, tmp_path):
@@ -147,7 +152,7 @@ def test_an_overdue_release_alerts_once_per_missing_period(sbo_store):
 def test_a_failure_while_collecting_leaves_the_store_as_it_was(sbo_store, tmp_path):
     collect_alerts(sbo_store.con, load_catalogs(), charts=False)
     before = counts(sbo_store.con)
-    (path,) = [c.path for c in load_catalogs()]
+    path = catalog_by_id(OPED).path
     doc = yaml.safe_load(Path(path).read_text())
     doc["article"]["id"] = "broken_article"  # a second catalog whose last claim's query is wrong
     doc["claims"] = doc["claims"][:2] + [{**doc["claims"][0], "id": "broken", "observe": "select nonsense from indicator"}]
@@ -165,7 +170,7 @@ REVISED = ("release-2020-10_data-through-2020-08", "release-2023-03_data-through
 
 def stated_2019(tmp_path) -> list:
     """The article's trade claims, as if written about 2019: a year Census revised between the two vintages."""
-    doc = yaml.safe_load(load_catalogs()[0].path.read_text())
+    doc = yaml.safe_load(catalog_by_id(OPED).path.read_text())
     doc["article"]["id"] = "trade_2019"
     claims = [c for c in doc["claims"] if c["id"] in ("mexico_exports_2024", "mexico_largest_buyer")]
     for claim in claims:

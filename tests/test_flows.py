@@ -10,12 +10,18 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from agency_server import error
+from claim_support import BRIEF, OPED, catalog_ids
 from claimwatch.run_lock import run_lock
 from claimwatch.sources.census_trade import CensusTrade
 from claimwatch.store import open_store
 from flows.monthly_check import monthly_check
 from flows.probe import probe
 from flows.replay import replay
+
+# The brief's alerts over a replay of ../shared/data (besides its digest): a correction (fentanyl "less than half"),
+# a clarification (largest trading partner: holds by total trade, fails by exports), and 10 messages covering 19 changes
+BRIEF_REPLAY_KINDS = {"checked": 1, "correction": 2, "update": 7}
+BRIEF_REPLAY_CHANGES = (10, 19)
 
 # Everything a run writes.
 STATE = ["releases", "raw_files", "validations", "validation_results", "alerts", "claim_notices", "claim_steps",
@@ -46,7 +52,7 @@ def test_full_monthly_check_from_an_empty_store_then_a_run_that_changes_nothing(
     first = monthly_check(db=db, releases=str(shared_data))
     assert len(first) == 24 and {o["status"] for o in first} == {"published"}
     before = state(db)
-    assert [a[2] for a in before["alerts"]] == ["digest"]
+    assert [a[2] for a in before["alerts"]] == ["digest"] * len(catalog_ids())  # one per article
     second = monthly_check(db=db, releases=str(shared_data))
     assert len(second) == 24 and {o["status"] for o in second} == {"unchanged"}
     assert state(db) == before
@@ -62,8 +68,9 @@ def test_one_agency_failing_does_not_stop_the_others(agency_server, tmp_path):
         statuses = dict(store.con.execute("select source, status from releases").fetchall())
         kinds = store.con.execute("select kind, idempotency_key from alerts order by alert_id").fetchall()
     assert "census_trade" not in statuses and set(statuses.values()) == {"published"} and len(statuses) == 7
-    assert [k for k, _ in kinds][:2] == ["digest", "fetch_failed"]
-    assert kinds[1][1].startswith("fetch_failed:census_trade::")
+    n = len(catalog_ids())  # one digest per article, then the failure
+    assert [k for k, _ in kinds][:n + 1] == ["digest"] * n + ["fetch_failed"]
+    assert kinds[n][1].startswith("fetch_failed:census_trade::")
 
 
 def test_the_daily_probe_checks_only_sources_with_new_files(agency_server, tmp_path):
@@ -112,28 +119,35 @@ def test_replay_over_the_recorded_releases(shared_data, tmp_path, capfd):
     db = tmp_path / "replay.duckdb"
     steps = replay(releases=str(shared_data), db=str(db), charts=False)
     assert len(steps) == 24 and {s["status"] for s in steps} == {"published"}
-    assert steps[0]["alerts"] == [1]  # the digest, after the first release
+    n = len(catalog_ids())
+    assert steps[0]["alerts"] == list(range(1, n + 1))  # a digest per article, after the first release
     out, err = capfd.readouterr()  # printed inside tasks: Prefect's log_prints sends it to the run's log
     assert "── alert 1 (digest) ──" in out + err and "Replayed 24 release(s)" in out + err
-    # one message per release for the one article: a release that changes claims writes one alert, covering them all
-    assert all(len(s["alerts"]) <= 1 for s in steps[1:])
+    # one message per release and article: a release that changes an article's claims writes one alert for them all
+    assert all(len(s["alerts"]) <= n for s in steps[1:])
     messages = [(s["release_id"], a) for s in steps[1:] for a in s["alerts"]]
     with open_store(db, read_only=True) as store:
-        kinds = dict(store.con.execute("select kind, count(*) from alerts group by kind").fetchall())
+        article_of = dict(store.con.execute("select alert_id, article_id from alerts").fetchall())
+        kinds = store.con.execute("select article_id, kind, count(*) from alerts group by all").fetchall()
         statuses = {r[0] for r in store.con.execute("select status from alerts").fetchall()}
         covered = dict(store.con.execute("select alert_id, count(*) from alert_claims group by all").fetchall())
         multi = {r[0] for r in store.con.execute(
             "select source || ' ' || release_label from releases where list_contains(?, release_id)",
-            [[r for r, a in messages if covered[a] > 1]]).fetchall()}
-    assert kinds == {"digest": 1, "update": 8, "correction": 2} and statuses == {"printed"}
-    assert len(messages) == 10 and sorted(covered) == [a for _, a in messages]  # each message covers the claims it moved
-    assert sum(covered.values()) == 18  # claim changes: several in one message when one release moves several claims
+            [[r for r, a in messages if covered[a] > 1 and article_of[a] == OPED]]).fetchall()}
+    assert statuses == {"printed"} and sorted(covered) == [a for _, a in messages]  # a message covers what it moved
+    assert len({(r, article_of[a]) for r, a in messages}) == len(messages)
+    per_article = {a: {k: c for art, k, c in kinds if art == a} for a in catalog_ids()}
+    changes = {a: (sum(1 for _, m in messages if article_of[m] == a),
+                   sum(c for m, c in covered.items() if article_of[m] == a)) for a in catalog_ids()}
+    assert per_article[OPED] == {"digest": 1, "update": 8, "correction": 2}
+    assert changes[OPED] == (10, 18)  # claim changes: several in one message when one release moves several claims
+    assert per_article[BRIEF] == {"digest": 1, **BRIEF_REPLAY_KINDS} and changes[BRIEF] == BRIEF_REPLAY_CHANGES
     assert {"census_trade 2025-04", "cbp_encounters fy22-fy25"} <= multi
     # exactly once: replaying the same folder into the same store changes nothing and writes no alert
     again = replay(releases=str(shared_data), db=str(db), charts=False)
     assert {s["status"] for s in again} == {"unchanged"} and [a for s in again for a in s["alerts"]] == []
     with open_store(db, read_only=True) as store:
-        assert store.con.execute("select count(*) from alerts").fetchone()[0] == 11
+        assert store.con.execute("select count(*) from alerts").fetchone()[0] == n + len(messages)  # the digests and the change messages
 
 
 def test_live_sources_wait_on_the_network_at_the_same_time(agency_server, tmp_path, monkeypatch):

@@ -8,11 +8,12 @@ import shutil
 import duckdb
 from typer.testing import CliRunner
 
-from claimwatch.claims.catalog import load_catalogs
+from claim_support import OPED, catalog_by_id
+
 from claimwatch.claims.history import claim_history, claim_sources
 from claimwatch.cli import app
 
-(CATALOG,) = load_catalogs()
+CATALOG = catalog_by_id(OPED)
 runner = CliRunner()
 
 

@@ -8,6 +8,7 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 from bad_input_support import with_field
+from claim_support import catalog_by_id, catalog_ids
 from claimwatch.store import open_store
 from flows.monthly_check import monthly_check
 
@@ -106,7 +107,7 @@ def test_monthly_check_sends_a_digest_first_then_nothing_new(shared_data, tmp_pa
     monthly_check(db=db, releases=str(folder), sources=sources)
     with open_store(db, read_only=True) as store:
         alerts = store.con.execute("select kind, status, delivered_via from alerts").fetchall()
-    assert alerts == [("digest", "printed", "terminal")]
+    assert alerts == [("digest", "printed", "terminal")] * len(catalog_ids())  # one digest per article
     # built by the run, beside the store and named after it (c.duckdb: c-site/), so it overwrites no other store's site
     assert "lowest_illegal_crossings_30_years" in (tmp_path / "c-site" / "index.html").read_text()
     assert not (tmp_path / "site").exists()
@@ -121,9 +122,11 @@ def test_monthly_check_alerts_slack_when_a_release_is_quarantined(shared_data, t
                           slack_channel="#claims", return_state=True)
     assert state.is_failed()
     titles = [m["blocks"][0]["text"]["text"] for m in slack_server.messages]
-    assert titles == ["claimwatch is now watching: Op-ed on U.S.-Mexico trade and border security",
+    watching = [f"claimwatch is now watching: {catalog_by_id(a).article['title']}" for a in catalog_ids()]
+    assert titles == [*watching,  # a digest per article, then the problem
                       "⚠ Source problem: one row with a negative encounter count in cbp_southwest_encounters "
                       "(release fy22-fy25-nov kept out)"]  # in plain words, not the expectation's name
+    assert "claimwatch is now watching: Op-ed on U.S.-Mexico trade and border security" in watching
     assert {m["channel"] for m in slack_server.messages} == {"#claims"}  # the deployment parameter
 
 
@@ -156,7 +159,7 @@ def test_monthly_check_reads_slack_settings_from_prefect_secret_blocks(shared_da
     finally:
         for name in ("claimwatch-slack-bot-token", "claimwatch-slack-channel"):
             Secret.delete(name)  # the harness is shared by this module's tests
-    assert [m["channel"] for m in slack_server.messages] == ["#from-a-block"]
+    assert [m["channel"] for m in slack_server.messages] == ["#from-a-block"] * len(catalog_ids())  # the digests
     with open_store(db, read_only=True) as store:
         stored = str(store.con.execute("select * from alerts").fetchall())
     assert slack_server.token not in stored and "#from-a-block" not in stored

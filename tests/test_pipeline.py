@@ -26,15 +26,18 @@ def test_a_run_goes_through_every_step_and_a_second_changes_nothing(shared_data,
         first = pipeline.run(store, sources, SlackSettings(), releases=releases, catalogs=catalogs, auditor=auditor,
                              printer=printed.append, site_dir=tmp_path / "site")
         assert [o.status for o in first.outcomes] == ["published", "published"]
-        (article,) = first.evaluated.steps
-        assert first.evaluated.steps[article]  # the claims the southwest file feeds, as of the newest release
-        assert [d.status for d in first.deliveries] == ["printed"] and "is now watching" in printed[0]
+        assert set(first.evaluated.steps) == {c.article_id for c in catalogs}
+        for article in first.evaluated.steps:  # every article has claims the southwest file feeds, as of its newest release
+            assert first.evaluated.steps[article], article
+        assert [d.status for d in first.deliveries] == ["printed"] * len(catalogs)  # a digest per article
+        assert all("is now watching" in p for p in printed[:len(catalogs)])
         assert first.collected.verdicts == first.evaluated.verdicts  # collect got the verdicts evaluate recorded
         assert "lowest_illegal_crossings_30_years" in (tmp_path / "site" / "index.html").read_text()
         steps = store.con.execute("select count(*) from claim_steps").fetchone()[0]
         second = pipeline.run(store, sources, SlackSettings(), releases=releases, catalogs=catalogs, auditor=auditor,
                               printer=printed.append)
         assert [o.status for o in second.outcomes] == ["unchanged", "unchanged"]
-        assert second.evaluated.steps[article] == [] and second.collected.new_alerts == [] and second.deliveries == []
+        assert all(steps == [] for steps in second.evaluated.steps.values())
+        assert second.collected.new_alerts == [] and second.deliveries == []
         assert store.con.execute("select count(*) from claim_steps").fetchone()[0] == steps
         assert second.evaluated.verdicts == first.evaluated.verdicts

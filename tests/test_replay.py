@@ -26,8 +26,9 @@ def replayed(shared_data, tmp_path_factory):
 
 
 def claim_alerts(con) -> set[tuple]:
-    """(alert id, claim, kind) of every claim a claim alert covers (one message per release covers several)."""
-    return set(con.execute("select alert_id, claim_id, kind from alert_claims").fetchall())
+    """(alert id, article, claim, kind) of every claim a claim alert covers (one message per release and article
+    covers several)."""
+    return set(con.execute("select alert_id, article_id, claim_id, kind from alert_claims").fetchall())
 
 
 def covering(outbox: Outbox, alert_ids: list[int], claim_id: str) -> list[tuple[dict, dict]]:
@@ -60,24 +61,27 @@ def test_replay_alerts_are_exactly_the_changes_in_the_claims_histories(replayed)
     path, steps = replayed
     assert all(s.outcome.status == "published" for s in steps), [s.outcome for s in steps if s.outcome.status != "published"]
     order = [s.outcome.release_id for s in steps]
-    (catalog,) = load_catalogs()
+    catalogs = load_catalogs()
     with open_store(path, read_only=True) as store:
-        digest = store.con.execute("select alert_id, text from alerts where kind = 'digest'").fetchall()
-        assert [d[0] for d in digest] == steps[0].alert_ids  # one digest, written after the first release
+        digest = store.con.execute("select alert_id, article_id from alerts where kind = 'digest' order by alert_id").fetchall()
+        assert [d[0] for d in digest] == steps[0].alert_ids  # one digest per article, written after the first release
+        assert sorted(d[1] for d in digest) == sorted(c.article_id for c in catalogs)
         alerts = claim_alerts(store.con)
         step_of = {a: i for i, s in enumerate(steps) for a in s.alert_ids}
-        actual = {(order[step_of[a]], claim, kind) for a, claim, kind in alerts}
+        actual = {(order[step_of[a]], article, claim, kind) for a, article, claim, kind in alerts}
         assert len(actual) == len(alerts)  # every claim alert belongs to one replay step
         per_release = {}
-        for a, _, _ in alerts:
-            per_release.setdefault(order[step_of[a]], set()).add(a)
-        assert all(len(ids) == 1 for ids in per_release.values())  # one message per release
+        for a, article, _, _ in alerts:
+            per_release.setdefault((order[step_of[a]], article), set()).add(a)
+        assert all(len(ids) == 1 for ids in per_release.values())  # one message per release and article
         expected = set()
-        for claim in catalog.claims:
-            expected |= expected_from_history(store.con, claim, order[0])
+        for catalog in catalogs:
+            for claim in catalog.claims:
+                expected |= {(release, catalog.article_id, claim_id, kind)
+                             for release, claim_id, kind in expected_from_history(store.con, claim, order[0])}
     assert actual == expected
     assert len(expected) >= 10  # the recorded vintages move many claims
-    kinds = {kind for _, _, kind in actual}
+    kinds = {kind for _, _, _, kind in actual}
     assert {"correction", "update", "checked"} <= kinds  # revisions: see test_collect (none of a stated period here)
 
 
@@ -122,10 +126,9 @@ def test_a_broken_record_is_an_update_naming_the_new_record(replayed):
 
 def test_claims_without_sources_never_alert_after_the_digest(replayed):
     path, steps = replayed
-    (catalog,) = load_catalogs()
-    constant = {c.id for c in catalog.claims if not claim_sources(c)}
+    constant = {(catalog.article_id, c.id) for catalog in load_catalogs() for c in catalog.claims if not claim_sources(c)}
     with open_store(path, read_only=True) as store:
-        claims = {claim for _, claim, _ in claim_alerts(store.con)}
+        claims = {(article, claim) for _, article, claim, _ in claim_alerts(store.con)}
     assert constant and not claims & constant
 
 

@@ -6,14 +6,12 @@ import pytest
 
 from claim_support import catalog_entry, write_catalog
 from claimwatch.claims import rules
-from claimwatch.claims.catalog import load_catalog, load_catalogs
+from claimwatch.claims.catalog import load_catalog
 from claimwatch.errors import CatalogError, FormatError
 
-(CATALOG,) = load_catalogs()
 
-
-def test_every_rule_in_the_catalog_is_well_formed():
-    for claim in CATALOG.claims:
+def test_every_rule_in_every_catalog_is_well_formed(catalog):
+    for claim in catalog.claims:
         for reading in claim.readings:
             assert rules.problems(reading.rule) == [], (claim.id, reading.id)
 

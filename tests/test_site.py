@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from claim_support import OPED, catalog_by_id
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.alerts.compose import MARK, WORD
 from claimwatch.claims.evaluate import evaluate_catalog
@@ -28,7 +29,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "site"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 MARKS = {"holds": "✓ holds", "fails": "✗ fails", "unknown": "? unknown", "not_checkable": "– not checkable"}
-OPED = Path("articles") / "us_mexico_trade_oped_2025"  # the shipped article's folder in the site
+OPED_DIR = Path("articles") / OPED  # the shipped article's folder in the site
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def broken_images(page) -> list[str]:
 
 
 def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, built_con):
-    (catalog,) = load_catalogs()
+    catalog = catalog_by_id(OPED)
     expected = evaluate_catalog(built_con, catalog)
     page, errors = open_page(browser, (site / "index.html").as_uri())
     for claim in catalog.claims:
@@ -131,7 +132,7 @@ def test_every_link_between_pages_resolves(site, browser):
 
 
 def test_a_claim_page_has_history_sql_sources_and_the_sentence(site, browser, built_con):
-    page, errors = open_page(browser, (site / OPED / "claims" / "lowest_illegal_crossings_30_years.html").as_uri())
+    page, errors = open_page(browser, (site / OPED_DIR / "claims" / "lowest_illegal_crossings_30_years.html").as_uri())
     text = page.inner_text("main")
     assert "new period: November 2024 -> August 2025" in text  # when it stopped holding, and why
     turns = page.locator("tr.turn").all_inner_texts()
@@ -143,7 +144,7 @@ def test_a_claim_page_has_history_sql_sources_and_the_sentence(site, browser, bu
     assert "The data give 6,321 encounters for August 2025" in page.locator(".paste").last.inner_text()
     assert errors == [] and broken_images(page) == []
     page.screenshot(path=ARTIFACTS / "claim-desktop.png", full_page=True)
-    phone, _ = open_page(browser, (site / OPED / "claims" / "lowest_illegal_crossings_30_years.html").as_uri(), width=390)
+    phone, _ = open_page(browser, (site / OPED_DIR / "claims" / "lowest_illegal_crossings_30_years.html").as_uri(), width=390)
     phone.screenshot(path=ARTIFACTS / "claim-phone.png", full_page=False)
 
 
@@ -162,7 +163,7 @@ def test_a_site_reads_stored_steps_writes_nothing_and_names_what_awaits_backfill
     with open_store(db, read_only=True) as store:
         build_site(store.con, load_catalogs(), tmp_path / "site", db.name)
     assert db.read_bytes() == before
-    page = (tmp_path / "site" / OPED / "claims" / "lowest_illegal_crossings_30_years.html").read_text()
+    page = (tmp_path / "site" / OPED_DIR / "claims" / "lowest_illegal_crossings_30_years.html").read_text()
     assert "claimwatch backfill lowest_illegal_crossings_30_years" in page  # the ingest stored the current step only
     assert page.count("<tr class=\"turn\">") >= 1 and "August 2025" in page
 
@@ -171,7 +172,7 @@ def test_a_chart_is_drawn_again_only_when_what_it_shows_changed(built_db, tmp_pa
     out = tmp_path / "site"
     with open_store(built_db, read_only=True) as store:
         build_site(store.con, load_catalogs(), out, built_db.name)
-        charts = out / OPED / "charts"
+        charts = out / OPED_DIR / "charts"
         kept, redrawn = charts / "mexico_exports_2024.png", charts / "lowest_illegal_crossings_30_years.png"
         assert kept.read_bytes().startswith(b"\x89PNG") and redrawn.read_bytes().startswith(b"\x89PNG")
         kept.write_bytes(b"the previous build's file")  # same key: the next build takes it as it is
@@ -221,7 +222,7 @@ def test_front_page_answers_what_changed_and_what_needs_attention(site, browser,
 
 
 def test_a_claim_page_has_the_revision_ladder_and_stacks_its_tables_on_a_phone(site, browser):
-    url = (site / OPED / "claims" / "june_2025_vs_2021_2024_average.html").as_uri()
+    url = (site / OPED_DIR / "claims" / "june_2025_vs_2021_2024_average.html").as_uri()
     desktop, errors = open_page(browser, url)
     ladder = desktop.locator("section#vintages")
     rows = ladder.locator("table.vintages tbody tr").all_inner_texts()
@@ -247,14 +248,14 @@ def test_the_ladder_and_its_series_are_read_back_not_queried_again(built_db, tmp
     out = tmp_path / "site"
     with open_store(built_db, read_only=True) as store:
         build_site(store.con, load_catalogs(), out, built_db.name)
-        cache = out / OPED / "charts" / "mexico_exports_2024.vintages.json"
+        cache = out / OPED_DIR / "charts" / "mexico_exports_2024.vintages.json"
         doc = json.loads(cache.read_text())
         newest = max(doc["vintages"], key=lambda rid: rid.startswith("census_trade/2025-04"))
         doc["vintages"][newest] = [doc["vintages"][newest][0], [[2024, 999.5]]]  # a planted figure
         cache.write_text(json.dumps(doc))
-        (out / OPED / "charts" / "mexico_exports_2024.key").write_text("changed")  # redraw the charts from the series
+        (out / OPED_DIR / "charts" / "mexico_exports_2024.key").write_text("changed")  # redraw the charts from the series
         build_site(store.con, load_catalogs(), out, built_db.name)
-    page = (out / OPED / "claims" / "mexico_exports_2024.html").read_text()
+    page = (out / OPED_DIR / "claims" / "mexico_exports_2024.html").read_text()
     assert "999.5" in page  # the stored series was used for a release already seen
 
 
@@ -268,8 +269,8 @@ def test_the_ladder_reads_only_the_newest_vintages_so_a_build_stays_flat(built_d
     with open_store(built_db, read_only=True) as store:
         build_site(store.con, load_catalogs(), out, built_db.name)
         every = store.con.execute("select count(*) from releases where source = 'cbp_encounters' and status = 'published'").fetchone()[0]
-    doc = json.loads((out / OPED / "charts" / "june_2025_lowest_nationwide_encounters.vintages.json").read_text())
+    doc = json.loads((out / OPED_DIR / "charts" / "june_2025_lowest_nationwide_encounters.vintages.json").read_text())
     assert len(doc["vintages"]) == 4 < every
-    page = (out / OPED / "claims" / "june_2025_lowest_nationwide_encounters.html").read_text()
+    page = (out / OPED_DIR / "claims" / "june_2025_lowest_nationwide_encounters.html").read_text()
     assert f"among its newest 4 of {every} stored vintages" in page
     assert 0 < page.count('data-label="as published in release"') <= 4

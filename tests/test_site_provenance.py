@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
+from claim_support import OPED, catalog_by_id
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.claims.steps import current_verdicts
 from claimwatch.site.build import build_site, site_dir
@@ -32,7 +33,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "site"
 DUCKDB_CLI = Path(sys.executable).with_name("duckdb")
 HREF = re.compile(r'href="([^"]+)"')
-OPED = Path("articles") / "us_mexico_trade_oped_2025"  # the shipped article's folder in the site
+OPED_DIR = Path("articles") / OPED  # the shipped article's folder in the site
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def text_files(site: Path) -> list[Path]:
 def test_files_carry_agency_urls_and_publication_dates_and_no_local_path(hosted, shared_data):
     leaks = [str(p.relative_to(hosted)) for p in text_files(hosted) if "file://" in p.read_text(errors="replace")]
     assert leaks == []
-    claim = (hosted / OPED / "claims" / "mexico_exports_2024.html").read_text()
+    claim = (hosted / OPED_DIR / "claims" / "mexico_exports_2024.html").read_text()
     assert 'href="https://www.census.gov/foreign-trade/balance/country.xlsx"' in claim
     assert "April 2025" in claim  # the 2025-04 vintage's release month, beside the day claimwatch fetched it
     source = (hosted / "sources" / "cbp_encounters.html").read_text()
@@ -76,30 +77,30 @@ def test_bundled_data_docs_links_resolve_inside_the_moved_site(hosted, built_con
 
 
 def test_the_csv_download_equals_the_verdicts_figures(hosted, built_con):
-    catalog = load_catalogs()[0]
+    catalog = catalog_by_id(OPED)
     verdicts, _ = current_verdicts(built_con, catalog)
     for claim_id in ("mexico_largest_buyer", "lowest_illegal_crossings_30_years"):
-        page = (hosted / OPED / "claims" / f"{claim_id}.html").read_text()
-        assert f'href="../../../{OPED}/downloads/{claim_id}.csv"' in page  # from the site's root: the article's own
-        assert f'href="../../../{OPED}/downloads/{claim_id}.json"' in page
-        rows = list(csv.DictReader(io.StringIO((hosted / OPED / "downloads" / f"{claim_id}.csv").read_text())))
+        page = (hosted / OPED_DIR / "claims" / f"{claim_id}.html").read_text()
+        assert f'href="../../../{OPED_DIR}/downloads/{claim_id}.csv"' in page  # from the site's root: the article's own
+        assert f'href="../../../{OPED_DIR}/downloads/{claim_id}.json"' in page
+        rows = list(csv.DictReader(io.StringIO((hosted / OPED_DIR / "downloads" / f"{claim_id}.csv").read_text())))
         got = {(r["mode"], r["reading"], r["figure"]): float(r["value"]) for r in rows}
         own = [v for v in verdicts if v.claim_id == claim_id]
         want = {(v.mode, v.reading or "", name): value for v in own
                 for name, value in [("observed", v.observed), ("claimed", v.claimed), ("margin", v.margin),
                                     *(v.figures or {}).items()] if value is not None}
         assert got == want and len(got) >= 6
-        doc = json.loads((hosted / OPED / "downloads" / f"{claim_id}.json").read_text())
+        doc = json.loads((hosted / OPED_DIR / "downloads" / f"{claim_id}.json").read_text())
         assert [d["observed"] for d in doc["verdicts"]] == [v.observed for v in own]
 
 
 def test_the_filled_sql_runs_in_the_duckdb_cli_and_returns_the_figure(hosted, built_db, built_con):
-    catalog = load_catalogs()[0]
+    catalog = catalog_by_id(OPED)
     verdicts, _ = current_verdicts(built_con, catalog)
     checked = 0
     for claim_id in ("mexico_exports_2024", "lowest_illegal_crossings_30_years", "mexico_china_ratio_2024"):
-        doc = json.loads((hosted / OPED / "downloads" / f"{claim_id}.json").read_text())
-        page = (hosted / OPED / "claims" / f"{claim_id}.html").read_text()
+        doc = json.loads((hosted / OPED_DIR / "downloads" / f"{claim_id}.json").read_text())
+        page = (hosted / OPED_DIR / "claims" / f"{claim_id}.html").read_text()
         for query, verdict in zip(doc["sql"], [v for v in verdicts if v.claim_id == claim_id]):
             assert "$" not in query["sql"].split("\n", 1)[1]  # every parameter written in
             assert query["sql"] in html.unescape(page)  # shown on the page as well
@@ -117,15 +118,15 @@ def json_ld(page: str) -> dict:
 
 
 def test_every_claim_page_carries_a_claimreview_with_the_required_properties(hosted):
-    catalog = load_catalogs()[0]
+    catalog = catalog_by_id(OPED)
     site_wide = json.loads((hosted / "claimreviews.json").read_text())
     assert len(site_wide) == len(catalog.claims)
     for claim, listed in zip(catalog.claims, site_wide):
-        review = json_ld((hosted / OPED / "claims" / f"{claim.id}.html").read_text())
+        review = json_ld((hosted / OPED_DIR / "claims" / f"{claim.id}.html").read_text())
         assert review == listed
         assert review["@type"] == "ClaimReview" and review["@context"] == "https://schema.org"
         assert review["claimReviewed"] == claim.sentence
-        assert review["url"] == f"{OPED}/claims/{claim.id}.html"
+        assert review["url"] == f"{OPED_DIR}/claims/{claim.id}.html"
         assert review["datePublished"] <= review["dateModified"]
         item = review["itemReviewed"]
         assert item["@type"] == "Claim" and item["appearance"]["headline"] == catalog.article["title"]
@@ -184,7 +185,7 @@ def test_a_phone_downloads_the_csv_from_the_hosted_site(hosted):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
             page = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
-            page.goto(f"http://127.0.0.1:{server.server_port}/{OPED}/claims/mexico_exports_2024.html")
+            page.goto(f"http://127.0.0.1:{server.server_port}/{OPED_DIR}/claims/mexico_exports_2024.html")
             link = page.locator("a[download]", has_text="CSV")
             link.scroll_into_view_if_needed()
             with page.expect_download() as info:

@@ -18,14 +18,14 @@ from typer.testing import CliRunner
 
 from claimwatch import pipeline
 from claimwatch.alerts.settings import SlackSettings
-from claimwatch.claims.catalog import load_catalogs
+from claim_support import OPED, catalog_by_id
 from claimwatch.claims.steps import current_verdicts
 from claimwatch.cli import app
 from claimwatch.site.awaited import awaited_sources
 from claimwatch.site.front import attention
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
-from test_site import ARTIFACTS, OPED, browser, open_page  # noqa: F401  (the module's Chromium)
+from test_site import ARTIFACTS, OPED_DIR, browser, open_page  # noqa: F401  (the module's Chromium)
 
 CENSUS, SOUTHWEST, WORLDBANK = ("census_trade_country_xlsx", "cbp_southwest_land_border_encounters",
                                 "worldbank_population_datahub")
@@ -132,7 +132,7 @@ def test_unknown_because_overdue_only_where_the_unknown_reading_waits_on_the_lat
     assert list(overdue) == ["Just $100 per Chinese resident (World Bank population)"]
     assert "World Bank population, total (SP.POP.TOTL)" in overdue["Just $100 per Chinese resident (World Bank population)"]
     with open_store(runs["db"], read_only=True) as store:
-        (catalog,) = load_catalogs()
+        catalog = catalog_by_id(OPED)
         verdicts, _ = current_verdicts(store.con, catalog)
         late = {a.claim_id for a in attention(store.con, catalog, verdicts, date.today()) if a.kind == "overdue"}
         through = dict(store.con.execute("select source, max(data_through) from releases group by all").fetchall())
@@ -159,14 +159,14 @@ def test_the_site_shows_who_acknowledged_an_alert_and_which_claim_is_muted(runs,
         assert [title for title, t in items.items() if "muted" in t] == ["Lowest illegal crossings in 30 years"]
         assert index.evaluate("document.documentElement.scrollWidth") <= width and errors == []
     index.locator("section#attention").screenshot(path=ARTIFACTS / "attention-ack-mute-phone.png")
-    claim, _ = open_page(browser, (site / OPED / "claims" / "mexico_largest_buyer.html").as_uri())
+    claim, _ = open_page(browser, (site / OPED_DIR / "claims" / "mexico_largest_buyer.html").as_uri())
     line = claim.locator("p.alert-state").inner_text()
     alert_id = runs["covering"]["mexico_largest_buyer"]
     assert line.startswith(f"Newest alert ({alert_id}, printed): ✗ Correction needed: Mexico is the largest buyer of U.S. goods")
     assert line.endswith(f"acknowledged by {getpass.getuser()} on {today}")
-    muted, _ = open_page(browser, (site / OPED / "claims" / "lowest_illegal_crossings_30_years.html").as_uri())
+    muted, _ = open_page(browser, (site / OPED_DIR / "claims" / "lowest_illegal_crossings_30_years.html").as_uri())
     line = muted.locator("p.alert-state").inner_text()
     assert f"not acknowledged yet (claimwatch alerts --ack {runs['covering']['lowest_illegal_crossings_30_years']})" in line
     assert f"muted until {MUTED_UNTIL.isoformat()}: its changes are recorded and not posted" in line
-    quiet, _ = open_page(browser, (site / OPED / "claims" / "fentanyl_lethal_doses.html").as_uri())
+    quiet, _ = open_page(browser, (site / OPED_DIR / "claims" / "fentanyl_lethal_doses.html").as_uri())
     assert quiet.locator("p.alert-state").count() == 0  # no alert about it since the digest, not muted

@@ -17,7 +17,7 @@ from claimwatch.alerts.deliver import deliver
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.release_message import ClaimChange, release_alert
 from claimwatch.alerts.states import alert_states
-from claimwatch.claims.catalog import load_catalogs
+from claim_support import catalog_by_id
 from claimwatch.cli import app
 from claimwatch.store import open_store
 
@@ -37,10 +37,10 @@ def test_a_release_that_changes_several_claims_is_one_message_with_links(shared_
     settings = bot_settings(slack_server)
     with open_store(tmp_path / "c.duckdb") as store:
         add_release(store, shared_data, tmp_path, "cbp_nationwide_encounters_state", "nationwide-encounters-fy21-fy24-state.csv")
-        collect_alerts(store.con, load_catalogs(), charts=False, site_url=SITE)  # the digest
+        collect_alerts(store.con, [catalog_by_id(ARTICLE)], charts=False, site_url=SITE)  # the digest
         deliver(Outbox(store.con), settings, **QUIET)
         outcome = add_release(store, shared_data, tmp_path, "cbp_nationwide_encounters_state", "nationwide-encounters-fy22-fy25-state.csv")
-        (alert_id,) = collect_alerts(store.con, load_catalogs(), [outcome], charts=False, site_url=SITE).new_alerts
+        (alert_id,) = collect_alerts(store.con, [catalog_by_id(ARTICLE)], [outcome], charts=False, site_url=SITE).new_alerts
         covered = [c["claim_id"] for c in Outbox(store.con).covered(alert_id)]
         [result] = deliver(Outbox(store.con), settings, **QUIET)
     assert result.status == "delivered"
@@ -63,7 +63,7 @@ def test_a_release_that_changes_several_claims_is_one_message_with_links(shared_
     assert "file://" not in text and "file://" not in message["text"]
     # the same run again writes nothing new and Slack gets nothing twice
     with open_store(tmp_path / "c.duckdb") as store:
-        assert collect_alerts(store.con, load_catalogs(), [outcome], charts=False, site_url=SITE).new_alerts == []
+        assert collect_alerts(store.con, [catalog_by_id(ARTICLE)], [outcome], charts=False, site_url=SITE).new_alerts == []
         assert deliver(Outbox(store.con), settings, **QUIET) == []
     assert len(slack_server.messages) == 2
 
@@ -127,7 +127,7 @@ def test_mute_records_without_posting_until_the_date_then_ack(shared_data, tmp_p
     census = "census_trade_country_xlsx"
     with open_store(db) as store:
         add_release(store, shared_data, tmp_path, census, "release-2020-10_data-through-2020-08")
-        collect_alerts(store.con, load_catalogs(), charts=False, today=date(2023, 3, 1))
+        collect_alerts(store.con, [catalog_by_id(ARTICLE)], charts=False, today=date(2023, 3, 1))
         deliver(Outbox(store.con), settings, **QUIET)
     muted = runner.invoke(app, ["alerts", "--db", str(db), "--mute", "mexico_largest_buyer", "--until", "2025-04-10"])
     assert muted.exit_code == 0, muted.output
@@ -135,7 +135,7 @@ def test_mute_records_without_posting_until_the_date_then_ack(shared_data, tmp_p
     assert runner.invoke(app, ["alerts", "--db", str(db), "--mute", "mexico_largest_buyer"]).exit_code == 2
     with open_store(db) as store:
         outcome = add_release(store, shared_data, tmp_path, census, "release-2023-03_data-through-2023-01")
-        new = collect_alerts(store.con, load_catalogs(), [outcome], charts=False, today=date(2023, 3, 20)).new_alerts
+        new = collect_alerts(store.con, [catalog_by_id(ARTICLE)], [outcome], charts=False, today=date(2023, 3, 20)).new_alerts
         outbox = Outbox(store.con)
         rows = {a: outbox.get(a) for a in new}
         recorded = [a for a, row in rows.items() if row["status"] == "muted"]
@@ -150,7 +150,7 @@ def test_mute_records_without_posting_until_the_date_then_ack(shared_data, tmp_p
     assert not any("mexico_largest_buyer" in m["text"] for m in slack_server.messages[posted_before:])
     with open_store(db) as store:  # after --until, its next change posts
         outcome = add_release(store, shared_data, tmp_path, census, "release-2025-04_data-through-2025-02")
-        new = collect_alerts(store.con, load_catalogs(), [outcome], charts=False, today=date(2025, 4, 10)).new_alerts
+        new = collect_alerts(store.con, [catalog_by_id(ARTICLE)], [outcome], charts=False, today=date(2025, 4, 10)).new_alerts
         deliver(Outbox(store.con), settings, **QUIET)
         buyer = [a for a in new if "mexico_largest_buyer" in {c["claim_id"] for c in Outbox(store.con).covered(a)}]
     assert len(buyer) == 1

@@ -87,10 +87,10 @@ def test_khsm_and_cbp_agree_within_rounding_except_where_cbp_revised(built_con):
 def test_the_30_year_claim_holds_only_over_the_years_the_joined_series_cover(built_con, khsm_southwest, cbp_usbp):
     from dataclasses import replace
 
-    from claimwatch.claims.catalog import load_catalogs
+    from claim_support import OPED, catalog_by_id
     from claimwatch.claims.evaluate import evaluate_catalog
 
-    (catalog,) = load_catalogs()
+    catalog = catalog_by_id(OPED)
     claim = catalog.claim("lowest_illegal_crossings_30_years")
     joined = {**{m: v for m, v in cbp_usbp.items() if m > max(khsm_southwest)}, **khsm_southwest}
     june = date(2025, 6, 1)
