@@ -131,12 +131,14 @@ def new_article(
                                  param_hint="--id" if article_id is not None else "TITLE")
     folder = claims_folder(claims)
     path = folder / f"{new_id}.yaml"
-    for problem, when in ((f"{folder}: no such folder (create it, or name another with --claims)", not folder.is_dir()),
-                          (f"{path} already exists; nothing written (choose another --id, or edit that file)",
-                           path.exists())):
-        if when:
-            err.print(f"[red]error:[/] {escape(problem)}", highlight=False)
-            raise typer.Exit(2)
+    if path.exists():
+        err.print(f"[red]error:[/] {escape(f'{path} already exists; nothing written (choose another --id, or edit that file)')}",
+                  highlight=False)
+        raise typer.Exit(2)
+    if folder.exists() and not folder.is_dir():
+        err.print(f"[red]error:[/] {escape(f'{folder} is a file, not a folder of catalogs')}", highlight=False)
+        raise typer.Exit(2)
+    folder.mkdir(parents=True, exist_ok=True)  # a newsroom's own catalogs folder, made on its first article
     text = read_article(source)
     catalogs = {c.path.resolve(): c for c in load_catalogs() + (
         load_catalogs(folder) if folder.resolve() != claims_dir().resolve() else [])}

@@ -27,8 +27,8 @@ article:
   url: null        # the article's address (https://…)
   author: null     # who wrote it, as the byline gives it
   published: null  # when it was published (YYYY-MM-DD)
-  owner: null      # who on the desk answers for this catalog's verdicts and alerts
-  channel: null    # the Slack channel its alerts go to (default: $SLACK_CHANNEL)
+  owner: null      # who answers for its verdicts: a Slack user (U…/W…) or user group (S…) id, mentioned on corrections
+  channel: null    # the Slack channel id (C…/G…) or #name its alerts go to (default: $SLACK_CHANNEL)
 
 claims: []  # delete the [] when you uncomment the first stub below
 """

@@ -109,5 +109,8 @@ def test_new_article_folder_and_id(article, tmp_path, monkeypatch, wide):
     assert (default / "plain_title.yaml").is_file()
     bad_id = runner.invoke(app, ["new-article", "X", "--from", str(article), "--id", "../escape"])
     assert bad_id.exit_code == 2 and "cannot name a catalog file" in " ".join(bad_id.output.split())
-    no_folder = runner.invoke(app, ["new-article", "X", "--from", str(article), "--claims", str(tmp_path / "nope")])
-    assert no_folder.exit_code == 2 and "no such folder" in no_folder.output
+    new_folder = runner.invoke(app, ["new-article", "X", "--from", str(article), "--claims", str(tmp_path / "newsroom")])
+    assert new_folder.exit_code == 0 and load_catalog(tmp_path / "newsroom" / "x.yaml").claims == ()  # folder made
+    (tmp_path / "a-file").write_text("")
+    not_folder = runner.invoke(app, ["new-article", "X", "--from", str(article), "--claims", str(tmp_path / "a-file")])
+    assert not_folder.exit_code == 2 and "is a file, not a folder of catalogs" in " ".join(not_folder.output.split())
