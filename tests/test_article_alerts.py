@@ -19,12 +19,13 @@ import yaml
 from typer.testing import CliRunner
 
 from alert_support import CHANNEL, add_release, bot_settings
+from claim_support import catalog_by_id
 from claimwatch.alerts.collect import collect_alerts
 from claimwatch.alerts.deliver import deliver
 from claimwatch.alerts.outbox import Outbox
 from claimwatch.alerts.settings import SlackSettings
 from claimwatch.alerts.states import alert_states
-from claimwatch.claims.catalog import load_catalog, load_catalogs
+from claimwatch.claims.catalog import load_catalog
 from claimwatch.cli import app
 from claimwatch.store import open_store
 from slack_server import Delay
@@ -40,7 +41,7 @@ QUIET = dict(printer=lambda line: None)
 def write_catalogs(folder: Path) -> tuple[Path, Path]:
     """A (the real catalog with an owner) and B (three of its claims under another article) in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    (real,) = load_catalogs()
+    real = catalog_by_id(A)
     doc = yaml.safe_load(real.path.read_text())
     doc["article"]["owner"] = A_OWNER
     a = folder / f"{A}.yaml"
