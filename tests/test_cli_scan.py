@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from claim_support import catalog_ids
 from claimwatch.claims.catalog import load_catalog
 from claimwatch.cli import app
 
@@ -32,7 +33,7 @@ def test_scan_lists_every_figure_sentence_with_its_claims(article, wide):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == (f"{article}: 17 sentence(s) state a figure, a comparison or a superlative: 9 covered, "
-                        "8 not checkable, 0 not covered (catalogs: us_mexico_trade_oped_2025)")
+                        f"8 not checkable, 0 not covered (catalogs: {', '.join(catalog_ids())})")
     at = lines.index("✓ line 9: In 2024, Mexico bought $335 billion in U.S. goods, 2.3 times more than China.")
     assert lines[at + 1] == "    cues: $335 billion (figure), 2.3 times (figure), more than (comparison)"
     assert lines[at + 2] == "    covered by: mexico_exports_2024 (checkable), mexico_china_ratio_2024 (checkable)"
@@ -72,7 +73,7 @@ def test_an_uncovered_sentence_fails_only_with_the_flag(tmp_path, wide):
 def test_scan_refuses_an_unknown_catalog_and_a_missing_file(article, tmp_path, wide):
     unknown = runner.invoke(app, ["scan", str(article), "--catalog", "nope"])
     assert unknown.exit_code == 2
-    assert "unknown catalog 'nope'; known: us_mexico_trade_oped_2025" in " ".join(unknown.output.split())
+    assert f"unknown catalog 'nope'; known: {', '.join(catalog_ids())}" in " ".join(unknown.output.split())
     missing = runner.invoke(app, ["scan", str(tmp_path / "gone.md")])
     assert missing.exit_code == 2 and f"{tmp_path / 'gone.md'}: no such file" in missing.output
 

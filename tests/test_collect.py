@@ -89,7 +89,7 @@ def test_first_run_sends_one_digest_then_nothing_until_a_verdict_changes(sbo_sto
             assert f"{verdict.claim_id}:" in digest["text"]
         told = outbox.notices(catalog.article_id)
         assert {k: t[0] for k, t in told.items()} == {(x.claim_id, x.reading, x.mode): x for x in verdicts}
-    assert verdict_lines([catalog_by_id(OPED)]) == 47
+    assert verdict_lines([catalog_by_id(OPED)]) == 49  # 25 claims: every reading in both modes
     crossings = digests[f"digest:{OPED}"]["text"].split("lowest_illegal_crossings_30_years:")[1]
     assert crossings.splitlines()[1].startswith("  ◐ As stated (June 2025 (the month the article cites)): holds over the")
     assert "(claim: 30 years)" in crossings.splitlines()[1]

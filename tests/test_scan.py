@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from claimwatch.claims.catalog import Catalog, Claim, load_catalog, load_catalogs
+from claim_support import BRIEF, OPED, catalog_by_id
+from claimwatch.claims.catalog import Catalog, Claim, load_catalog
 from claimwatch.errors import CatalogError
 from claimwatch.scan import MATCH_SHARE, match_score, matches, scan, split_sentences, unquoted
 from claimwatch.scan_cues import cues
@@ -172,7 +173,7 @@ def test_the_monitored_article_is_fully_covered(shared_data):
     article = shared_data.parent / "article.md"
     if not article.is_file():
         pytest.fail(f"the monitored article is missing: {article}")
-    catalogs = load_catalogs()
+    catalogs = [catalog_by_id(OPED)]  # the op-ed's own catalog (the brief quotes none of its sentences)
     found = scan(article.read_text(), catalogs)
     assert len(found) == len(PINNED)
     for opening, ids in PINNED.items():
@@ -182,6 +183,14 @@ def test_the_monitored_article_is_fully_covered(shared_data):
         assert scanned.status == ("covered" if checkable else "not_checkable"), opening
     assert unquoted(article.read_text(), catalogs) == []  # every claim quotes a sentence the article has
     assert {m.claim_id for s in found for m in s.matches} == {c.id for c in catalogs[0].claims}
+
+
+def test_the_fictional_brief_is_fully_covered_by_its_own_catalog():
+    brief = catalog_by_id(BRIEF)
+    found = scan(brief.path.with_suffix(".md").read_text(), [brief])
+    assert found and all(s.status in ("covered", "not_checkable") for s in found)
+    assert {m.claim_id for s in found for m in s.matches} == {c.id for c in brief.claims}
+    assert [m.claim_id for s in found if s.status == "not_checkable" for m in s.matches] == ["mexico_national_guard_10000"]
 
 
 def test_slug_and_stub_ids():
