@@ -1,6 +1,6 @@
 """The status site built from the recorded store, opened in headless Chromium (Debian's chromium, no download).
 
-Screenshots of the index and one claim page at 1280 and 390 px (index-desktop/-phone, claim-desktop/-phone,
+Screenshots of the op-ed's page and one claim page at 1280 and 390 px (oped-article-desktop/-phone, claim-desktop/-phone,
 claim-vintages-phone: the revision ladder on a phone) are saved in test-artifacts/site/ beside the project.
 """
 
@@ -67,10 +67,10 @@ def broken_images(page) -> list[str]:
     return page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
 
 
-def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, built_con):
+def test_the_article_page_shows_every_claim_with_its_verdicts_and_charts(site, browser, built_con):
     catalog = catalog_by_id(OPED)
     expected = evaluate_catalog(built_con, catalog)
-    page, errors = open_page(browser, (site / "index.html").as_uri())
+    page, errors = open_page(browser, (site / OPED_DIR / "index.html").as_uri())  # the index lists the articles
     for claim in catalog.claims:
         item = page.locator(f"li#{claim.id}")
         assert item.locator("blockquote").inner_text() == claim.sentence
@@ -98,10 +98,10 @@ def test_index_shows_every_claim_with_its_verdicts_and_charts(site, browser, bui
     assert page.locator("img").count() == 9 and broken_images(page) == []
     assert errors == []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "index-desktop.png", full_page=False)
-    phone, _ = open_page(browser, (site / "index.html").as_uri(), width=390)
+    page.screenshot(path=ARTIFACTS / "oped-article-desktop.png", full_page=False)
+    phone, _ = open_page(browser, (site / OPED_DIR / "index.html").as_uri(), width=390)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than a phone screen
-    phone.screenshot(path=ARTIFACTS / "index-phone.png", full_page=False)
+    phone.screenshot(path=ARTIFACTS / "oped-article-phone.png", full_page=False)
 
 
 def test_every_link_between_pages_resolves(site, browser):
@@ -164,7 +164,7 @@ def test_a_site_reads_stored_steps_writes_nothing_and_names_what_awaits_backfill
         build_site(store.con, load_catalogs(), tmp_path / "site", db.name)
     assert db.read_bytes() == before
     page = (tmp_path / "site" / OPED_DIR / "claims" / "lowest_illegal_crossings_30_years.html").read_text()
-    assert "claimwatch backfill lowest_illegal_crossings_30_years" in page  # the ingest stored the current step only
+    assert f"claimwatch backfill {OPED}/lowest_illegal_crossings_30_years" in page  # the ingest stored the current step only
     assert page.count("<tr class=\"turn\">") >= 1 and "August 2025" in page
 
 
@@ -201,7 +201,7 @@ def _squeezed_cells(page) -> list[str]:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_front_page_answers_what_changed_and_what_needs_attention(site, browser, width):
-    page, errors = open_page(browser, (site / "index.html").as_uri(), width=width)
+    page, errors = open_page(browser, (site / OPED_DIR / "index.html").as_uri(), width=width)  # the op-ed's own front
     changed = page.locator("section#changed").inner_text()
     assert "What changed since the last run?" in changed
     assert "first run" in changed and "24 release(s)" in changed  # the recorded store was written by one run
