@@ -9,7 +9,9 @@ published as (
     group by fiscal_year
 ),
 yearly as (
-    select drug_type, fiscal_year, sum(quantity_lbs) as pounds, sum(event_count) as events
+    -- pounds summed as decimals: a sum of doubles depends on the order DuckDB's threads add them (last digits)
+    select drug_type, fiscal_year, cast(sum(cast(quantity_lbs as decimal(18, 4))) as double) as pounds,
+           sum(event_count) as events
     from seizures
     group by drug_type, fiscal_year
 )
