@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Annotated, Optional
@@ -106,10 +105,10 @@ def scan(
 
 def claims_folder(explicit: Path | None) -> Path:
     """Where a new catalog goes: --claims DIR, else the first folder of $CLAIMWATCH_CLAIMS, else claims/."""
+    from claimwatch.claims.articles import env_dirs
     from claimwatch.claims.catalog import claims_dir
 
-    listed = [p for p in os.environ.get("CLAIMWATCH_CLAIMS", "").split(os.pathsep) if p]
-    return explicit or (Path(listed[0]) if listed else claims_dir())
+    return explicit or next(iter(env_dirs()), None) or claims_dir()
 
 
 @app.command("new-article")

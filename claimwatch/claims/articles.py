@@ -38,10 +38,14 @@ def project_claims_dir() -> Path:
     raise CatalogFolderError(f"no claims/ folder beside {package} and no catalogs shipped in it")
 
 
+def env_dirs() -> list[Path]:
+    """The folders $CLAIMWATCH_CLAIMS names, as given (not checked)."""
+    return [Path(d) for d in os.environ.get(CLAIMS_ENV, "").split(os.pathsep) if d.strip()]
+
+
 def catalog_dirs(explicit: list[str | Path] | None = None) -> list[Path]:
     """The folders catalogs are read from: explicit ones, else $CLAIMWATCH_CLAIMS, else the project's claims/."""
-    named = [Path(d) for d in explicit or ()] or [
-        Path(d) for d in os.environ.get(CLAIMS_ENV, "").split(os.pathsep) if d.strip()]
+    named = [Path(d) for d in explicit or ()] or env_dirs()
     if not named:
         return [project_claims_dir()]
     origin = "--claims" if explicit else f"${CLAIMS_ENV}"
