@@ -29,7 +29,7 @@ class Auditor:
 
     def __init__(self, store: Store, docs_dir: Path | None = None, validator: Validator | None = None):
         self.store = store
-        self.docs_dir = docs_dir if docs_dir is not None else run_docs_dir(store.path.parent / "validation-docs")
+        self.docs_dir = docs_dir if docs_dir is not None else run_docs_dir(store.location.home / "validation-docs")
         self._validator = validator
 
     @property

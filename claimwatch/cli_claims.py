@@ -177,5 +177,5 @@ def site(
 
     folder = site_dir(out, config.db_path(db))
     with reading_store(db) as store, progress_bar(f"build the status site in {folder}"):
-        index = build_site(store.con, load_catalogs(), folder, store.path.name)
+        index = build_site(store.con, load_catalogs(), folder, store.location.label)
     console.print(f"Status site: {index.resolve()}", soft_wrap=True)

@@ -8,9 +8,20 @@ from pathlib import Path
 DEFAULT_DB = Path("data") / "claimwatch.duckdb"
 
 
-def db_path(explicit: str | Path | None = None) -> Path:
-    """The DuckDB file: an explicit path, else $CLAIMWATCH_DB, else data/claimwatch.duckdb."""
-    return Path(explicit or os.environ.get("CLAIMWATCH_DB") or DEFAULT_DB)
+def db_path(explicit: str | Path | None = None):
+    """The store (claimwatch/store/location.py): an explicit setting (--store or --db), else $CLAIMWATCH_STORE, else
+    $CLAIMWATCH_DB, else the DuckDB file data/claimwatch.duckdb. A DuckDB file comes back as its Path, a DuckLake
+    as its StoreLocation (both print as the setting)."""
+    from claimwatch.store.location import parse_store
+
+    setting = explicit or os.environ.get("CLAIMWATCH_STORE") or os.environ.get("CLAIMWATCH_DB") or DEFAULT_DB
+    location = parse_store(setting, data_path())
+    return location if location.is_lake else location.path
+
+
+def data_path(explicit: str | Path | None = None) -> str | None:
+    """The folder of a DuckLake store's Parquet files: --data-path, else $CLAIMWATCH_DATA_PATH."""
+    return str(explicit) if explicit else os.environ.get("CLAIMWATCH_DATA_PATH") or None
 
 
 def duckdb_memory_limit() -> str | None:

@@ -26,6 +26,7 @@ from claimwatch.ingest import Outcome, audit_outcome, stage_candidate, stage_liv
 from claimwatch.sources import Source
 from claimwatch.sources.base import Candidate
 from claimwatch.store import Store
+from claimwatch.store.transact import transaction
 
 if TYPE_CHECKING:  # the audit step loads Great Expectations and pandas, collect matplotlib (charts): loaded on use
     from claimwatch.alerts.collect import Collected
@@ -72,14 +73,8 @@ def evaluate(store: Store, catalogs: Iterable[Catalog], progress: Progress | Non
              claims: Iterable[str] | None = None) -> Evaluated:
     """Evaluate what is new (each claim as of each release published since its last step) and store it, in one
     transaction; `backfill` also fills every earlier vintage a claim has no step for."""
-    store.con.execute("begin transaction")
-    try:
-        evaluated = evaluate_steps(store.con, list(catalogs), progress, backfill, claims)
-        store.con.execute("commit")
-    except BaseException:
-        store._rollback()
-        raise
-    return evaluated
+    catalogs = list(catalogs)
+    return transaction(store.con, lambda: evaluate_steps(store.con, catalogs, progress, backfill, claims), "claim_steps")
 
 
 # -- collect, deliver, site ------------------------------------------------------------------------------------------
@@ -102,7 +97,7 @@ def site(store: Store, catalogs: list[Catalog], out: Path) -> Path:
     """Write the status site from the stored steps; the index page."""
     from claimwatch.site.build import build_site
 
-    return build_site(store.con, catalogs, out, store.path.name)
+    return build_site(store.con, catalogs, out, store.location.label)
 
 
 # -- the steps in order ----------------------------------------------------------------------------------------------

@@ -25,7 +25,17 @@ def lock_path(db: str | Path) -> Path:
 
 @contextmanager
 def run_lock(db: str | Path, wait_seconds: float = 0.0, poll_seconds: float = 1.0) -> Iterator[Path]:
-    """Hold the store's run lock; wait up to `wait_seconds` for another run to finish, else raise StoreBusyError."""
+    """Hold the store's run lock; wait up to `wait_seconds` for another run to finish, else raise StoreBusyError.
+
+    A DuckLake store has several writers by design: no file lock; each source's ingest takes its own lock in the
+    store (claimwatch/store/source_lock.py) and every transaction retries on conflict (claimwatch/store/transact.py).
+    """
+    from claimwatch.config import data_path
+    from claimwatch.store.location import parse_store
+
+    if parse_store(db, data_path()).is_lake:
+        yield None
+        return
     path = lock_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -64,3 +64,6 @@ from agency_server import agency_server, agency_server_session  # noqa: E402, F4
 
 # A local stand-in for Slack (tests/slack_server.py): `slack_server` is a fresh server for each test.
 from slack_server import slack_server  # noqa: E402, F401
+
+# A throwaway PostgreSQL for DuckLake stores (tests/pg_server.py): `lake_setting` is a new, empty DuckLake.
+from pg_server import lake_setting, postgres_server  # noqa: E402, F401

@@ -36,6 +36,7 @@ from claimwatch.claims.judge import Verdict, describe_change
 from claimwatch.ingest import Outcome
 from claimwatch.sources.origin import agency_url
 from claimwatch.store.store import dict_rows, release_files
+from claimwatch.store.transact import transaction
 
 PROBLEMS = ("quarantined", "rejected", "failed")
 
@@ -239,15 +240,14 @@ def collect_alerts(con: duckdb.DuckDBPyConnection, catalogs: Iterable[Catalog], 
     catalogs, outcomes = list(catalogs), list(outcomes)
     today = today or date.today()
     site_url = site_url or site_url_from_env()
-    collected = Collected()
     outbox = Outbox(con)
-    con.execute("begin transaction")
-    try:
-        if verdicts is None:
-            verdicts = evaluate_steps(con, catalogs).verdicts
+
+    def write() -> Collected:  # run again from the start if another DuckLake writer wins a race (store/transact.py)
+        collected = Collected()
+        current_verdicts = evaluate_steps(con, catalogs).verdicts if verdicts is None else verdicts
         for catalog in catalogs:
             told = outbox.notices(catalog.article_id)
-            current = collected.verdicts[catalog.article_id] = verdicts.get(catalog.article_id, [])
+            current = collected.verdicts[catalog.article_id] = current_verdicts.get(catalog.article_id, [])
             collected.new_alerts += _claim_alerts(con, outbox, catalog, told, current, charts, site_url,
                                                   muted_claims(con, today, catalog.article_id))
         others = problem_alerts(con, outcomes, catalogs, today)
@@ -256,8 +256,6 @@ def collect_alerts(con: duckdb.DuckDBPyConnection, catalogs: Iterable[Catalog], 
         for alert in others:
             alert_id, new = outbox.enqueue(alert)
             collected.new_alerts += [alert_id] if new else []
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return collected
+        return collected
+
+    return transaction(con, write, "alerts", "claim_steps")

@@ -14,6 +14,7 @@ import duckdb
 from claimwatch.alerts.compose import Alert
 from claimwatch.claims.judge import Verdict
 from claimwatch.claims.steps import stored_verdict
+from claimwatch.store.lake import bump, upsert
 from claimwatch.store.store import dict_rows as _dicts
 
 DUE = ("pending", "sending")
@@ -34,6 +35,7 @@ class Outbox:
 
         `status` is 'pending' (to be sent) or 'muted' (recorded only); `claims` are the (claim id, kind, headline)
         of every claim the message covers."""
+        bump(self.con, "alerts")  # a DuckLake writer enqueueing at the same time conflicts and retries (lake.py)
         row = self.con.execute("select alert_id from alerts where idempotency_key = ?", [alert.key]).fetchone()
         if row:
             return row[0], False
@@ -113,10 +115,9 @@ class Outbox:
     def set_notice(self, article_id: str, verdict: Verdict, alert_id: int) -> None:
         """Record that the newsroom has been told this verdict."""
         v = verdict
-        self.con.execute(
-            "insert or replace into claim_notices (article_id, claim_id, reading, mode, verdict, period, observed,"
-            " claimed, margin, rule, supported, vintages, explanation, sentence, details, alert_id, noticed_at)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [article_id, v.claim_id, v.reading or "", v.mode, v.verdict, v.period, v.observed, v.claimed, v.margin,
-             v.rule, v.supported, list(v.vintages), v.explanation, v.sentence, json.dumps(v.details), alert_id,
-             _now()])
+        upsert(self.con, "claim_notices", dict(
+            article_id=article_id, claim_id=v.claim_id, reading=v.reading or "", mode=v.mode, verdict=v.verdict,
+            period=v.period, observed=v.observed, claimed=v.claimed, margin=v.margin, rule=v.rule,
+            supported=v.supported, vintages=list(v.vintages), explanation=v.explanation, sentence=v.sentence,
+            details=json.dumps(v.details), alert_id=alert_id, noticed_at=_now()),
+            ("article_id", "claim_id", "reading", "mode"))

@@ -15,6 +15,7 @@ import duckdb
 
 from claimwatch.claims.articles import resolve_claim
 from claimwatch.errors import ClaimwatchError
+from claimwatch.store.lake import upsert
 from claimwatch.store.store import dict_rows
 
 
@@ -29,7 +30,7 @@ def acknowledge(con: duckdb.DuckDBPyConnection, alert_id: int) -> None:
     """Mark an alert acknowledged (again: the time moves)."""
     if not con.execute("select 1 from alerts where alert_id = ?", [alert_id]).fetchone():
         raise ClaimwatchError(f"no alert {alert_id} (see `claimwatch alerts`)")
-    con.execute("insert or replace into alert_acks values (?, ?, ?)", [alert_id, datetime.now(timezone.utc), _who()])
+    upsert(con, "alert_acks", dict(alert_id=alert_id, acked_at=datetime.now(timezone.utc), acked_by=_who()), ("alert_id",))
 
 
 def mute(con: duckdb.DuckDBPyConnection, target: str, until: date, catalogs) -> tuple[str, str]:
@@ -37,8 +38,8 @@ def mute(con: duckdb.DuckDBPyConnection, target: str, until: date, catalogs) -> 
     its changes are recorded, not posted, before then. Returns the (article id, claim id) muted."""
     catalog, claim = resolve_claim(target, catalogs)
     article_id, claim_id = catalog.article_id, claim.id
-    con.execute("insert or replace into claim_mutes (article_id, claim_id, muted_until, muted_at, muted_by)"
-                " values (?, ?, ?, ?, ?)", [article_id, claim_id, until, datetime.now(timezone.utc), _who()])
+    upsert(con, "claim_mutes", dict(article_id=article_id, claim_id=claim_id, muted_until=until,
+                                    muted_at=datetime.now(timezone.utc), muted_by=_who()), ("article_id", "claim_id"))
     return article_id, claim_id
 
 

@@ -19,6 +19,7 @@ import duckdb
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql, latest_tables
 from claimwatch.claims.evaluate import cached, evaluate_claim, modes, set_as_of, source_of_table
 from claimwatch.claims.judge import Verdict, describe_change
+from claimwatch.store.lake import upsert_many
 from claimwatch.store.store import dict_rows
 
 STEP_FORMAT = 1  # bump when a verdict's stored form or meaning changes: every claim then starts new steps
@@ -124,17 +125,20 @@ def plan(con: duckdb.DuckDBPyConnection, catalog: Catalog, claims: Iterable[Clai
     return [(rid, at, todo[(rid, at)]) for rid, at in sorted(todo, key=lambda r: (r[1], r[0]))]
 
 
+STEP_COLUMNS = ["article_id", "claim_id", "reading", "mode", "as_of_release_id", "claim_hash", "as_of", "verdict",
+                "period", "observed", "claimed", "margin", "rule", "supported", "vintages", "explanation", "sentence",
+                "details", "evaluated_at"]
+STEP_KEY = ("article_id", "claim_id", "claim_hash", "as_of_release_id", "reading", "mode")  # sql/tables/claim_steps.sql
+
+
 def record_steps(con: duckdb.DuckDBPyConnection, article_id: str, claim: Claim, release_id: str, as_of: datetime,
                  verdicts: list[Verdict]) -> None:
     """Store one claim's verdicts as of one release (replacing any with the same key)."""
     now, key = datetime.now(timezone.utc), claim_hash(claim)
-    con.executemany(
-        "insert or replace into claim_steps (article_id, claim_id, reading, mode, as_of_release_id, claim_hash, as_of,"
-        " verdict, period, observed, claimed, margin, rule, supported, vintages, explanation, sentence, details,"
-        " evaluated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(article_id, v.claim_id, v.reading or "", v.mode, release_id, key, as_of, v.verdict, v.period,
-          v.observed, v.claimed, v.margin, v.rule, v.supported, list(v.vintages), v.explanation, v.sentence,
-          json.dumps(v.details), now) for v in verdicts])
+    upsert_many(con, "claim_steps", STEP_COLUMNS,
+                [(article_id, v.claim_id, v.reading or "", v.mode, release_id, key, as_of, v.verdict, v.period,
+                  v.observed, v.claimed, v.margin, v.rule, v.supported, list(v.vintages), v.explanation, v.sentence,
+                  json.dumps(v.details), now) for v in verdicts], STEP_KEY)
 
 
 def evaluate_planned(con: duckdb.DuckDBPyConnection, catalog: Catalog, planned, progress: Progress | None = None,

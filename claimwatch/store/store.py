@@ -1,4 +1,5 @@
-"""Open the DuckDB store, create its schema, and write one release per transaction."""
+"""Open the store (a DuckDB file or a DuckLake, store/location.py), create its schema, write one release per
+transaction."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from claimwatch.config import duckdb_memory_limit, project_dir
+from claimwatch.config import data_path, duckdb_memory_limit, project_dir
 from claimwatch.errors import NoStoreError, StoreBusyError, StoreError
 from claimwatch.sources import TABLES_BY_SOURCE, all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
+from claimwatch.store import lake
+from claimwatch.store.location import StoreLocation, parse_store
+from claimwatch.store.transact import rollback, transaction
 from claimwatch.store.views import revisions_view
 
 if TYPE_CHECKING:
@@ -50,11 +54,12 @@ class StoredRelease:
 
 
 class Store:
-    """A claimwatch DuckDB file."""
+    """A claimwatch store: a DuckDB file, or a DuckLake attached as the connection's default catalog."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+    def __init__(self, con: duckdb.DuckDBPyConnection, location: StoreLocation | Path):
         self.con = con
-        self.path = path
+        self.location = location if isinstance(location, StoreLocation) else parse_store(location)
+        self.path = self.location.path or self.location.data_path  # the file, or the DuckLake's Parquet folder
         self._memory_limit: str | None = None
 
     def close(self) -> None:
@@ -68,10 +73,11 @@ class Store:
 
     def _rollback(self) -> None:
         """Roll back after a failure, keeping the failure: a failed commit (a full disk) leaves no transaction."""
-        try:
-            self.con.execute("rollback")
-        except duckdb.Error:
-            pass
+        rollback(self.con)
+
+    def write(self, body, *tokens: str):
+        """Run `body` in one transaction (retried when another DuckLake writer won a race: store/transact.py)."""
+        return transaction(self.con, body, *tokens)
 
     def create_schema(self, tables: Iterable[TableSpec]) -> None:
         """Create the tables in sql/tables and the _latest/_revisions views of each normalised table.
@@ -80,19 +86,35 @@ class Store:
         """
         from claimwatch.store import latest, migrate
 
-        self.con.execute("begin transaction")
-        try:
-            moved = migrate.before_schema(self.con)
-            for ddl in sorted((sql_dir() / "tables").glob("*.sql")) + sorted((sql_dir() / "views").glob("*.sql")):
+        tables = list(tables)
+        on_lake = self.location.is_lake
+
+        def write() -> None:
+            moved = None if on_lake else migrate.before_schema(self.con)  # a DuckLake is new: nothing to migrate
+            for ddl in sorted((sql_dir() / "tables").glob("*.sql")):
+                self.con.execute(lake.lake_ddl(ddl.read_text()) if on_lake else ddl.read_text())
+            for ddl in sorted((sql_dir() / "views").glob("*.sql")):
                 self.con.execute(ddl.read_text())
-            migrate.after_schema(self.con, moved)
+            if on_lake:
+                lake.ensure_tokens(self.con)
+            else:
+                migrate.after_schema(self.con, moved)
             for spec in tables:
                 self.con.execute(revisions_view(spec))
                 latest.ensure(self.con, spec)
-            self.con.execute("commit")
-        except BaseException:
-            self._rollback()
-            raise
+
+        if on_lake and self._schema_current(tables):
+            return  # every writer opens the store: do not make them all race to re-create views
+        self.write(write)
+
+    def _schema_current(self, tables: list[TableSpec]) -> bool:
+        """Whether the DuckLake already has every table and view this version creates."""
+        have = {r[0] for r in self.con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database()"
+            " union all select view_name from duckdb_views() where database_name = current_database()").fetchall()}
+        need = {p.stem for p in (sql_dir() / "tables").glob("*.sql")} | {p.stem for p in (sql_dir() / "views").glob("*.sql")}
+        need |= {"write_tokens"} | {f"{s.name}_revisions" for s in tables} | {f"{s.name}_latest" for s in tables}
+        return need <= have
 
     # ValidatorCache, for conditional HTTP requests
     def stored_copy(self, url: str) -> StoredCopy | None:
@@ -127,8 +149,10 @@ class Store:
         now = datetime.now(timezone.utc)
         release_id = candidate.release_id
         status = "staged" if parsed is not None else "rejected"
-        self.con.execute("begin transaction")
-        try:
+
+        def write() -> None:
+            if self.con.execute("select 1 from releases where release_id = ?", [release_id]).fetchone():
+                return  # another writer stored it first (a DuckLake retry): written once, kept
             self.con.execute(
                 "insert into releases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -148,10 +172,8 @@ class Store:
                 self.con.register("incoming", frame)
                 self.con.execute(f"insert into {table} by name select ? as release_id, * from incoming", [release_id])
                 self.con.unregister("incoming")
-            self.con.execute("commit")
-        except BaseException:
-            self._rollback()
-            raise
+
+        self.write(write, "releases")
         return release_id
 
     def release(self, release_id: str) -> dict | None:
@@ -172,20 +194,17 @@ class Store:
         """Publish or quarantine a validated release, and bring `<table>_latest` up to date, in one transaction."""
         from claimwatch.store import latest
 
-        release = self.release(release_id)
-        before = release["status"]
-        self.con.execute("begin transaction")
-        try:
+        def write() -> None:
+            release = self.release(release_id)
+            before = release["status"]
             self.con.execute("update releases set status = ?, reason = ? where release_id = ?", [status, reason, release_id])
             for spec in TABLES_BY_SOURCE[release["source"]]:
                 if status == "published" and before != "published":
                     latest.publish(self.con, spec, release_id)
                 elif before == "published" and status != "published":
                     latest.rebuild(self.con, spec)
-            self.con.execute("commit")
-        except BaseException:
-            self._rollback()
-            raise
+
+        self.write(write, "releases")
 
     def release_memory(self) -> None:
         """Hand back what the last step left in memory: DuckDB's cache of table blocks (they are on disk; a lowered
@@ -207,14 +226,11 @@ class Store:
         """Rebuild every `<table>_latest` and the revision counts from the releases (after rows were written by hand)."""
         from claimwatch.store import latest
 
-        self.con.execute("begin transaction")
-        try:
+        def write() -> None:
             for spec in all_tables():
                 latest.rebuild(self.con, spec)
-            self.con.execute("commit")
-        except BaseException:
-            self._rollback()
-            raise
+
+        self.write(write, "releases")
 
     def releases(self) -> list[dict]:
         """Every release with its latest validation (outcome, errors, warnings), newest data first within each source."""
@@ -266,31 +282,37 @@ def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.
         ) from None
 
 
-def require_store(path: str | Path) -> Path:
-    """The path of an existing store, else NoStoreError (only ingest, run and replay create one)."""
-    path = Path(path)
-    if not path.is_file():
-        raise NoStoreError(f"{path}: no claimwatch database here yet (run `claimwatch ingest` first, or check --db)")
-    return path
+def require_store(path: str | Path | StoreLocation) -> Path | StoreLocation:
+    """An existing store, else NoStoreError (only ingest, run and replay create one); a file store's path."""
+    location = parse_store(path, data_path())
+    if location.is_lake:
+        return location
+    if not location.path.is_file():
+        raise NoStoreError(f"{location.path}: no claimwatch database here yet (run `claimwatch ingest` first, or check --db)")
+    return location.path
 
 
-def open_store(path: str | Path, tables: Iterable[TableSpec] | None = None, *, read_only: bool = False,
-               create: bool = True) -> Store:
-    """Open (and, unless read-only, create or upgrade) the store at `path`; `tables` default to every source's.
+def open_store(path: str | Path | StoreLocation, tables: Iterable[TableSpec] | None = None, *,
+               read_only: bool = False, create: bool = True) -> Store:
+    """Open (and, unless read-only, create or upgrade) the store `path` names (a file, or a DuckLake setting);
+    `tables` default to every source's.
 
-    With `create=False` (or read-only) a missing store is a NoStoreError: no file and no folder is made.
+    With `create=False` (or read-only) a missing file store is a NoStoreError: no file and no folder is made.
     """
-    path = Path(path)
+    location = parse_store(path, data_path())
+    if location.is_lake:
+        return _open_lake(location, tables, read_only)
+    path = location.path
     if read_only or not create:
         require_store(path)
     if read_only:
-        return Store(_connect(path, read_only=True), path)
+        return Store(_connect(path, read_only=True), location)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(store_problem(path, exc) or f"{path}: {exc.strerror}; choose another location with --db") from exc
     limit = duckdb_memory_limit()
-    store = Store(_connect(path, read_only=False, config={"memory_limit": limit} if limit else None), path)
+    store = Store(_connect(path, read_only=False, config={"memory_limit": limit} if limit else None), location)
     try:
         store.create_schema(all_tables() if tables is None else tables)
     except (duckdb.Error, OSError) as exc:
@@ -299,4 +321,22 @@ def open_store(path: str | Path, tables: Iterable[TableSpec] | None = None, *, r
         if problem is None:
             raise
         raise StoreError(problem) from exc
+    return store
+
+
+def _open_lake(location: StoreLocation, tables: Iterable[TableSpec] | None, read_only: bool) -> Store:
+    """A DuckLake store; read-only attaches refuse every write."""
+    limit = duckdb_memory_limit()
+    store = Store(lake.connect(location, read_only, {"memory_limit": limit} if limit else None), location)
+    if read_only:
+        if not store.con.execute("select 1 from duckdb_tables() where database_name = current_database()"
+                                 " and table_name = 'releases'").fetchone():
+            store.close()
+            raise NoStoreError(f"{location.label}: no claimwatch store in this DuckLake yet (run `claimwatch ingest` first)")
+        return store
+    try:
+        store.create_schema(all_tables() if tables is None else tables)
+    except BaseException:
+        store.close()
+        raise
     return store

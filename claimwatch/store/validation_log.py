@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from claimwatch.store.transact import transaction
 from claimwatch.validation import ReleaseValidation
 
 
@@ -25,8 +26,7 @@ def record_validation(con: duckdb.DuckDBPyConnection, validation: ReleaseValidat
         )
         for f in validation.findings
     ]
-    con.execute("begin transaction")
-    try:
+    def write() -> None:
         con.execute(
             "insert into validations (validation_id, release_id, validated_at, outcome, expectations, errors,"
             " warnings, seconds, data_docs, rows_frames) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -38,10 +38,8 @@ def record_validation(con: duckdb.DuckDBPyConnection, validation: ReleaseValidat
         )
         if rows:
             con.executemany("insert into validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+
+    transaction(con, write)
     return validation_id
 
 

@@ -1,0 +1,122 @@
+"""The DuckLake store: the one place that knows how DuckLake differs from a DuckDB file, and works around it.
+
+- Connecting: the ducklake and postgres_scanner extensions load from their PyPI wheels (they pin duckdb exactly),
+  then the catalog is attached as `lake` and made the default, so every query of the code base runs unchanged.
+- Constraints: DuckLake has no PRIMARY KEY or UNIQUE (https://ducklake.select/docs/stable/duckdb/advanced_features/
+  constraints). `lake_ddl` drops them from sql/tables; `upsert` replaces INSERT OR REPLACE by delete + insert.
+- Unique keys across writers: concurrent inserts never conflict in DuckLake, but concurrent updates of one table do
+  (measured: "Transaction conflict … another transaction has deleted inlined data"). A transaction that must not
+  race another (a release, an alert, a claim's steps) also bumps its row of `write_tokens`: two such transactions
+  conflict, the loser is rolled back and retried (Store.write), and on retry it sees the winner's rows and skips.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from claimwatch.errors import StoreError
+from claimwatch.store.location import StoreLocation
+
+ALIAS = "lake"
+EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
+TOKENS = ("releases", "alerts", "claim_steps", "source_locks")
+INLINE_PK = re.compile(r"\s+primary key\b(?!\s*\()", re.IGNORECASE)
+INLINE_UNIQUE = re.compile(r"\s+unique\b(?!\s*\()", re.IGNORECASE)
+TABLE_KEY = re.compile(r",\s*(primary key|unique)\s*\([^)]*\)", re.IGNORECASE)
+
+
+def extension_file(module: str, name: str) -> Path:
+    """The extension binary shipped in its wheel, for the running duckdb."""
+    import importlib
+
+    package = importlib.import_module(module)
+    path = Path(package.__file__).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.is_file():
+        raise StoreError(f"{path}: no {name} extension for duckdb {duckdb.__version__}; install {module.replace('_', '-')}"
+                         f"=={duckdb.__version__} (the DuckLake store needs it)")
+    return path
+
+
+def strip_comments(sql: str) -> str:
+    """The SQL without `--` comments (a comment may say "primary key" too)."""
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def lake_ddl(sql: str) -> str:
+    """A CREATE TABLE of sql/tables without the constraints DuckLake lacks (NOT NULL and DEFAULT stay)."""
+    sql = strip_comments(sql)
+    return INLINE_UNIQUE.sub("", INLINE_PK.sub("", TABLE_KEY.sub("", sql)))
+
+
+def connect(location: StoreLocation, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the DuckLake attached as `lake` and in use."""
+    con = duckdb.connect(config=config or {})
+    try:
+        for module, name in EXTENSIONS:
+            con.execute(f"load '{extension_file(module, name)}'")
+        location.data_path.mkdir(parents=True, exist_ok=True)
+        options = [f"data_path '{location.data_path}/'"] + (["read_only"] if read_only else [])
+        con.execute(f"attach '{location}' as {ALIAS} ({', '.join(options)})")
+        con.execute(f"use {ALIAS}")
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"{location.label}: cannot attach the DuckLake ({first_line(exc)}); check the catalog's "
+                         "database is running and reachable, PGPASSWORD, and CLAIMWATCH_DATA_PATH") from None
+    except OSError as exc:
+        con.close()
+        raise StoreError(f"{location.data_path}: {exc.strerror}; CLAIMWATCH_DATA_PATH must be a writable folder") from None
+    return con
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's first line, with any password=… scrubbed (libpq may echo its connection string)."""
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return re.sub(r"password\s*=\s*\S+", "password=***", line, flags=re.IGNORECASE)
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this connection's default catalog is a DuckLake."""
+    return con.execute("select current_database()").fetchone()[0] == ALIAS
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A commit another writer's commit made impossible: roll back and run the transaction again."""
+    return isinstance(exc, duckdb.Error) and "conflict" in str(exc).lower()
+
+
+def ensure_tokens(con: duckdb.DuckDBPyConnection) -> None:
+    """The rows that make racing transactions conflict (see the module docstring)."""
+    con.execute("create table if not exists write_tokens (name varchar not null, bumps bigint not null)")
+    have = {r[0] for r in con.execute("select name from write_tokens").fetchall()}
+    for name in TOKENS:
+        if name not in have:
+            con.execute("insert into write_tokens values (?, 0)", [name])
+
+
+def bump(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Touch these tokens in the open transaction: a concurrent transaction touching one of them conflicts."""
+    if names and is_lake(con):
+        con.execute("update write_tokens set bumps = bumps + 1 where list_contains(?, name)", [list(names)])
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: str, row: dict, keys: tuple[str, ...]) -> None:
+    """INSERT OR REPLACE on a DuckDB file; delete + insert on a DuckLake (no primary keys there)."""
+    upsert_many(con, table, list(row), [tuple(row.values())], keys)
+
+
+def upsert_many(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple],
+                keys: tuple[str, ...]) -> None:
+    """Many rows of `upsert` at once."""
+    if not rows:
+        return
+    marks = ", ".join("?" for _ in columns)
+    if not is_lake(con):
+        con.executemany(f"insert or replace into {table} ({', '.join(columns)}) values ({marks})", rows)
+        return
+    index = [columns.index(k) for k in keys]
+    where = " and ".join(f"{k} = ?" for k in keys)
+    con.executemany(f"delete from {table} where {where}", sorted({tuple(r[i] for i in index) for r in rows}))
+    con.executemany(f"insert into {table} ({', '.join(columns)}) values ({marks})", rows)

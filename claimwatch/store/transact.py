@@ -1,0 +1,47 @@
+"""One transaction, retried when another writer of a DuckLake store committed a conflicting change first."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import duckdb
+
+from claimwatch.store.lake import bump, is_conflict, is_lake
+
+T = TypeVar("T")
+ATTEMPTS = 12  # a writer losing 12 races in a row is stuck, not unlucky: the error goes up
+FIRST_WAIT = 0.05  # seconds; doubled per attempt, with jitter, up to MAX_WAIT
+MAX_WAIT = 2.0
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, keeping the original failure: a failed commit leaves no transaction to roll back."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error:
+        pass
+
+
+def transaction(con: duckdb.DuckDBPyConnection, body: Callable[[], T], *tokens: str, attempts: int = ATTEMPTS) -> T:
+    """Run `body` in one transaction and commit; on a DuckLake write conflict roll back and run it again.
+
+    `tokens` (claimwatch/store/lake.py) make transactions that must not interleave conflict with each other; the
+    body must read what it depends on inside, so that a retry sees the winner's rows. A DuckDB file store has one
+    writer: nothing conflicts, and `body` runs once.
+    """
+    for attempt in range(1, attempts + 1):
+        con.execute("begin transaction")
+        try:
+            bump(con, *tokens)
+            result = body()
+            con.execute("commit")
+            return result
+        except BaseException as exc:
+            rollback(con)
+            if attempt == attempts or not is_conflict(exc) or not is_lake(con):
+                raise
+            time.sleep(min(MAX_WAIT, FIRST_WAIT * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")
