@@ -285,7 +285,7 @@ def pick_releases(store, release: str | None, all_releases: bool) -> list[str]:
 
 
 if __name__ != "__main__":  # as `python -m claimwatch.cli`, the imported module below registers them
-    from claimwatch import cli_articles, cli_check, cli_claims, cli_scan  # noqa: E402, F401 - registers check, history, alerts, articles, scan, …
+    from claimwatch import cli_articles, cli_check, cli_claims, cli_scan, cli_store  # noqa: E402, F401 - registers check, history, alerts, articles, scan, store, …
 
 
 # Commands that parse or validate releases (pandas for workbooks, Great Expectations); the others never need pandas.
