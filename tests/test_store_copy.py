@@ -205,3 +205,14 @@ def test_only_a_file_goes_into_only_a_lake_and_no_password_is_shown(source, lake
     result = runner.invoke(app, ["store", "migrate", "--db", str(source), "--to", f"{lake_setting} password=hunter2"])
     assert isinstance(result.exception, StoreSettingError) and "PGPASSWORD" in str(result.exception)
     assert "hunter2" not in str(result.exception) + result.output
+
+
+def test_a_file_of_another_schema_is_refused_naming_what_differs(lake_setting, tmp_path):
+    path = tmp_path / "old.duckdb"
+    open_store(path).close()
+    with duckdb.connect(str(path)) as con:  # as a store from before alerts had their article's channel
+        con.execute("alter table alerts drop column channel")
+    with pytest.raises(MigrateError, match=r"another claimwatch version \(alerts has no column channel\)"):
+        migrate(path, lake_setting, tmp_path / "lake-files")
+    with open_store(lake_setting, read_only=True) as store:
+        assert store.con.execute("select count(*) from releases").fetchone()[0] == 0
