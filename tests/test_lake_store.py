@@ -15,11 +15,12 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from claim_support import OPED
+from claim_support import BRIEF, OPED, catalog_by_id
 from claimwatch import pipeline
 from claimwatch.alerts.settings import SlackSettings
 from claimwatch.audit import Auditor
@@ -35,6 +36,7 @@ from test_cli import claimwatch_command
 
 pytestmark = pytest.mark.lake
 runner = CliRunner()
+PROJECT_CLAIMS = Path(__file__).resolve().parents[1] / "claims"
 SECRET = "pg-secret-Zq81"  # PGPASSWORD while the lake is built: it must never reach the store
 
 
@@ -162,20 +164,25 @@ def page_text(path) -> str:
 
 
 def test_the_site_builds_the_same_claim_pages(ran, tmp_path):
+    """The brief's site only: its 11 claims' pages are what differs by store (charts are the same code, and slow)."""
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    for found in PROJECT_CLAIMS.glob(f"{BRIEF}.*"):
+        (claims / found.name).symlink_to(found)
     sites = {}
     for name in ("lake", "file"):
-        db = ran[name]["db"]
-        cli("site", "--out", str(tmp_path / name), db=db)
         sites[name] = tmp_path / name
+        cli("site", "--out", str(sites[name]), db=ran[name]["db"], CLAIMWATCH_CLAIMS=str(claims))
     pages = {p.relative_to(sites["lake"]) for p in sites["lake"].rglob("*.html") if "validation-docs" not in p.parts}
     assert pages == {p.relative_to(sites["file"]) for p in sites["file"].rglob("*.html")
                      if "validation-docs" not in p.parts}
-    claims = [p for p in pages if p.parts[0] == "articles" and p.name != "index.html"]
-    assert len(claims) >= sum(len(c.claims) for c in load_catalogs())
+    claim_pages = [p for p in pages if p.parts[0] == "articles" and p.name != "index.html"]
+    assert len(claim_pages) == len(catalog_by_id(BRIEF).claims)
     label = ran["lake"]["db"].label
     for page in sorted(pages):
         lake_text = page_text(sites["lake"] / page).replace(label, "STORE")
         assert lake_text == page_text(sites["file"] / page), page
+    assert "holds" in page_text(sites["lake"] / claim_pages[0]) or "fails" in page_text(sites["lake"] / claim_pages[0])
 
 
 def test_sql_cannot_write_attach_or_copy_on_the_lake(lake, tmp_path):
@@ -188,6 +195,14 @@ def test_sql_cannot_write_attach_or_copy_on_the_lake(lake, tmp_path):
     assert rows(lake, "select count(*) from releases") == count
 
 
+@pytest.fixture(scope="module")
+def guarded(lake):
+    """`claimwatch sql`'s connection to the lake."""
+    con = guarded_connection(lake)
+    yield con
+    con.close()
+
+
 @pytest.mark.parametrize("query", [
     "explain analyze copy (select 1) to '{data}/y.csv'",  # EXPLAIN ANALYZE runs what it explains
     "select * from postgres_scan('dbname=postgres host=127.0.0.1 port={port} user=claimwatch', 'pg_catalog', 'pg_user')",
@@ -195,27 +210,19 @@ def test_sql_cannot_write_attach_or_copy_on_the_lake(lake, tmp_path):
     "select count(*) from __ducklake_metadata_lake.ducklake_snapshot",
     "select * from lake.merge_adjacent_files()", "select * from ducklake_cleanup_old_files('lake', cleanup_all => true)",
     "select * from query('select 1')", "set enable_external_access = true", "load postgres_scanner",
-    "select * from read_csv('/etc/passwd')",
+    "select * from read_csv('/etc/passwd')", "use memory",
 ])
-def test_the_lake_guard_refuses_what_reaches_past_it(lake, postgres_server, query):
-    con = guarded_connection(lake)
-    try:
-        with pytest.raises(RefusedQuery, match="^refused: "):
-            run_read(con, query.format(data=lake.data_path, port=postgres_server.port))
-        assert run_read(con, "select count(*) from releases")[1][0][0] > 0  # reads still work on the same connection
-    finally:
-        con.close()
+def test_the_lake_guard_refuses_what_reaches_past_it(lake, guarded, postgres_server, query):
+    with pytest.raises(RefusedQuery, match="^refused: "):
+        run_read(guarded, query.format(data=lake.data_path, port=postgres_server.port))
+    assert run_read(guarded, "select count(*) from releases")[1][0][0] > 0  # reads still work on the connection
     assert not (lake.data_path / "y.csv").exists()
 
 
 @pytest.mark.parametrize("query", ["describe releases", "show tables", "summarize releases",
                                    "pragma table_info('releases')", "explain select count(*) from claim_steps"])
-def test_sql_reads_work_on_the_lake(lake, query):
-    con = guarded_connection(lake)
-    try:
-        names, found = run_read(con, query)
-    finally:
-        con.close()
+def test_sql_reads_work_on_the_lake(guarded, query):
+    names, found = run_read(guarded, query)
     assert names and found
 
 
