@@ -241,3 +241,13 @@ def test_no_password_in_the_store_or_an_error(lake, postgres_server):
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ducklake news@127.0.0.1: cannot attach the DuckLake") and SECRET not in result.stderr
+
+
+def test_an_empty_lake_is_no_store_yet(lake_setting):
+    """Reading commands on a DuckLake nobody has ingested into: as for a missing file, never a failed attach."""
+    listed = runner.invoke(app, ["articles", "--json", "--db", lake_setting])
+    assert listed.exit_code == 0 and all(a["last_evaluated"] is None for a in json.loads(listed.stdout))
+    linted = runner.invoke(app, ["lint", "--db", lake_setting])
+    assert linted.exit_code == 0 and "no store: keys not checked" in linted.stdout
+    releases = runner.invoke(app, ["releases", "--db", lake_setting])
+    assert "no claimwatch store in this DuckLake yet (run `claimwatch ingest` first" in str(releases.exception)

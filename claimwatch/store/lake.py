@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from claimwatch.errors import StoreError
+from claimwatch.errors import NoStoreError, StoreError
 from claimwatch.store.location import StoreLocation
 
 ALIAS = "lake"
@@ -74,6 +74,9 @@ def connect(location: StoreLocation, read_only: bool = False, config: dict | Non
         con.execute(f"use {ALIAS}")
     except duckdb.Error as exc:
         con.close()
+        if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
+            raise NoStoreError(f"{location.label}: no claimwatch store in this DuckLake yet (run `claimwatch ingest` "
+                               "first, or check --db)") from None
         raise StoreError(f"{location.label}: cannot attach the DuckLake ({first_line(exc)}); check the catalog's "
                          "database is running and reachable, PGPASSWORD, and CLAIMWATCH_DATA_PATH") from None
     except OSError as exc:
