@@ -22,12 +22,12 @@ def article_rows(catalogs: list, last: dict[str, str]) -> list[dict]:
 
 def last_evaluations(db) -> dict[str, str]:
     """Each article's newest stored evaluation (UTC, to the minute); none when the store does not exist yet."""
-    from claimwatch import config
-    from claimwatch.cli_guard import reading_store
+    from claimwatch.cli_guard import existing_store
 
-    if not config.db_path(db).exists():
+    store = existing_store(db)
+    if store is None:
         return {}
-    with reading_store(db) as store:
+    with store:
         rows = store.con.execute("select article_id, strftime(max(evaluated_at) at time zone 'UTC', '%Y-%m-%d %H:%M') "
                                  "from claim_steps group by article_id").fetchall()
     return {article: f"{when} UTC" for article, when in rows}

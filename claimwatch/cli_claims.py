@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,11 +13,10 @@ from rich.table import Table
 
 from claimwatch import config
 from claimwatch.cli_check import find_claim
-from claimwatch.cli_guard import reading_store, writing_store
+from claimwatch.cli_guard import existing_store, reading_store, writing_store
 from claimwatch.cli import (DbOption, SourceOption, app, console, known_values, pick_sources, print_outcomes,
                             progress_bar)
 from claimwatch.errors import ClaimwatchError
-from claimwatch.store import open_store
 
 
 @app.command()
@@ -41,17 +41,14 @@ def lint(
     except CatalogError as exc:
         console.print(f"[red]catalog error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1)
-    found = []
-    for each in catalogs:
-        if path.exists():
-            with open_store(path, read_only=True) as store:
-                found += lint_catalog(each, store.con)
-        else:
-            found += lint_catalog(each)
+    found, store = [], existing_store(path)
+    with store or nullcontext():
+        for each in catalogs:
+            found += lint_catalog(each, store.con) if store else lint_catalog(each)
     for problem in found:
         console.print(f"[red]✗[/] {escape(problem)}", soft_wrap=True)
     checked = sum(len(c.claims) for c in catalogs)
-    keys = f"keys checked against {path}" if path.exists() else "no store: keys not checked"
+    keys = f"keys checked against {path}" if store else "no store: keys not checked"
     console.print(f"{checked} claims in {len(catalogs)} catalog(s): {len(found)} problem(s) ({keys})")
     if found:
         raise typer.Exit(1)

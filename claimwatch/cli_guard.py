@@ -12,7 +12,7 @@ import duckdb
 from rich.markup import escape
 
 from claimwatch import config
-from claimwatch.errors import ClaimwatchError
+from claimwatch.errors import ClaimwatchError, NoStoreError
 from claimwatch.run_lock import run_lock
 from claimwatch.store import open_store
 from claimwatch.store.store import Store, require_store, store_problem
@@ -34,6 +34,14 @@ def reading_store(db: str | Path | None) -> Store:
     """The existing store, opened read-only (works on a read-only file or disk)."""
     path = OPTIONS["db"] = config.db_path(db)
     return open_store(path, read_only=True)
+
+
+def existing_store(db: str | Path | None) -> Store | None:
+    """The store opened read-only, or None when there is none yet (no file, or no claimwatch store in the DuckLake)."""
+    try:
+        return reading_store(db)
+    except NoStoreError:
+        return None
 
 
 QUOTED_PATH = re.compile(r'"(/[^"]+)"')

@@ -3,19 +3,26 @@
 Two guards: the statement must be a read (DuckDB parses select, with, describe, show, summarize and pragma reads
 as SELECT), and the connection is read-only with external access disabled and its configuration locked, so even
 a read cannot write, attach, install or load anything, or change a setting (measured: ../shared/STACK_NOTES.md).
+An EXPLAIN is judged by the statement it explains (EXPLAIN ANALYZE runs it). A DuckLake store is read through
+claimwatch/store/lake.py's guard: its Parquet folder stays readable, and what could reach past that is refused.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 
 from claimwatch.errors import ClaimwatchError
+from claimwatch.store import lake
+from claimwatch.store.location import StoreLocation
 from claimwatch.store.store import _connect, require_store
 
 GUARD = {"enable_external_access": False, "lock_configuration": True}
-ALLOWED = {"SELECT", "EXPLAIN"}
+EXPLAIN = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*explain\s+(?:analy[sz]e\b\s*)?(?:\([^)]*\)\s*)?", re.I | re.S)
+READ_ONLY = ("refused: `claimwatch sql` is read-only and does not run {kind} statements "
+             "(only select, with, describe, show, summarize, explain and pragma reads)")
 
 
 class RefusedQuery(ClaimwatchError):
@@ -26,9 +33,21 @@ class QueryFailed(ClaimwatchError):
     """A read DuckDB could not run (a typo, a missing table)."""
 
 
-def guarded_connection(path: str | Path) -> duckdb.DuckDBPyConnection:
+def guarded_connection(path: str | Path | StoreLocation) -> duckdb.DuckDBPyConnection:
     """A read-only connection to an existing store that cannot touch any other file or setting."""
-    return _connect(require_store(path), read_only=True, config=dict(GUARD))
+    store = require_store(path)
+    if isinstance(store, StoreLocation):
+        return lake.guarded_connect(store)
+    return _connect(store, read_only=True, config=dict(GUARD))
+
+
+def explained(con: duckdb.DuckDBPyConnection, text: str) -> list:
+    """The statements an EXPLAIN statement explains (and with ANALYZE runs); none when it cannot be told."""
+    found = EXPLAIN.match(text)
+    try:
+        return con.extract_statements(text[found.end():]) if found else []
+    except duckdb.Error:
+        return []
 
 
 def first_line(exc: BaseException) -> str:
@@ -42,11 +61,18 @@ def run_read(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], lis
         statements = con.extract_statements(query)
     except duckdb.Error as exc:
         raise QueryFailed(f"query failed: {first_line(exc)}") from None
+    on_lake = lake.is_lake(con)
     for statement in statements:
         kind = statement.type.name
-        if kind not in ALLOWED:
-            raise RefusedQuery(f"refused: `claimwatch sql` is read-only and does not run {kind} statements "
-                               "(only select, with, describe, show, summarize, explain and pragma reads)")
+        if kind == "EXPLAIN":
+            inner = explained(con, statement.query)
+            kind = inner[0].type.name if len(inner) == 1 else "unreadable EXPLAIN"
+            statement = inner[0] if len(inner) == 1 else statement
+        if kind != "SELECT":
+            raise RefusedQuery(READ_ONLY.format(kind=kind))
+        why = lake.refusal(con, statement.query) if on_lake else None
+        if why:
+            raise RefusedQuery(f"refused: `claimwatch sql` is read-only: {why}")
     try:
         cursor = con.execute(query)
         names = [d[0] for d in cursor.description] if cursor.description else []

@@ -57,6 +57,7 @@ def test_sql_cannot_write_another_store_through_attach(small_db, tmp_path):
     "install httpfs", "load httpfs", "set enable_external_access = true", "set threads = 1",
     "pragma enable_profiling", "select * from read_csv('/etc/passwd')", "create temp table t as select 1",
     "export database '/tmp/claimwatch-export'", "delete from releases",
+    "explain analyze copy (select 1) to '/tmp/claimwatch-explained.csv'",  # EXPLAIN ANALYZE runs what it explains
 ])
 def test_sql_refuses_what_is_not_a_read(small_db, query):
     result = runner.invoke(app, ["sql", query, "--db", str(small_db)])
@@ -68,6 +69,7 @@ def test_sql_refuses_what_is_not_a_read(small_db, query):
 @pytest.mark.parametrize("query", [
     "select count(*) as n from releases", "with r as (select * from releases) select count(*) as n from r",
     "describe releases", "show tables", "summarize releases", "pragma database_size", "pragma table_info('releases')",
+    "explain analyze select count(*) from releases",
 ])
 def test_sql_reads_still_work(small_db, query):
     result = runner.invoke(app, ["sql", query, "--db", str(small_db), "--csv"])

@@ -70,7 +70,8 @@ class ClaimAlertState:
 
 
 def _has_tables(con) -> bool:
-    names = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    names = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_catalog = current_database()").fetchall()}
     return {"alert_claims", "alert_acks", "claim_mutes"} <= names
 
 
@@ -86,7 +87,8 @@ def alert_states(con: duckdb.DuckDBPyConnection, today: date | None = None) -> d
         return {}
     today = today or date.today()
     keyed = "article_id" in {r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_name = 'claim_mutes'").fetchall()}
+        "select column_name from information_schema.columns where table_catalog = current_database()"
+        " and table_name = 'claim_mutes'").fetchall()}
     alerts = dict_rows(con.execute(
         """with newest as (
                select article_id, claim_id, max(alert_id) as alert_id from alert_claims group by article_id, claim_id)

@@ -9,8 +9,11 @@ from pathlib import Path
 DOCS_FOLDER = "validation-docs"  # inside the site folder
 
 
-def site_folder(db: str | Path) -> Path:
-    """The site folder of a store: data/site for the default claimwatch.duckdb, else data/<name>-site."""
+def site_folder(db) -> Path:
+    """The site folder of a store: data/site for the default claimwatch.duckdb, else data/<name>-site; a DuckLake's
+    is site/ in its data folder (a str, Path or StoreLocation, claimwatch/store/location.py)."""
+    if getattr(db, "is_lake", False):
+        return db.home / "site"
     db = Path(db)
     return db.with_name("site") if db.stem == "claimwatch" else db.with_name(f"{db.stem}-site")
 

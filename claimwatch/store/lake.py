@@ -8,23 +8,34 @@
   (measured: "Transaction conflict … another transaction has deleted inlined data"). A transaction that must not
   race another (a release, an alert, a claim's steps) also bumps its row of `write_tokens`: two such transactions
   conflict, the loser is rolled back and retried (Store.write), and on retry it sees the winner's rows and skips.
+- Data inlining: DuckLake keeps an insert of fewer than 10 rows in the catalog database instead of a Parquet file.
+  For `raw_files` (a release's files, one row each, up to tens of MB) that sent every file's bytes to PostgreSQL:
+  `NOT_INLINED` tables always write Parquet (measured on the recorded releases: ingest ~40 s faster).
+- `claimwatch sql` (claimwatch/sql_guard.py): external access off would stop the lake reading its own Parquet
+  files, so `guarded_connect` allows the data folder only; and the extensions' functions reach past every guard
+  (measured on 1.5.5: postgres_scan connects to any PostgreSQL server with external access off, lake maintenance
+  functions write files), so `refusal` refuses them, `query()` (SQL in a string) and the catalog database's tables.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import duckdb
 
-from claimwatch.errors import StoreError
+from claimwatch.errors import NoStoreError, StoreError
 from claimwatch.store.location import StoreLocation
 
 ALIAS = "lake"
 EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
 TOKENS = ("releases", "alerts", "claim_steps", "source_locks")
+NOT_INLINED = ("raw_files",)  # one row per file, each up to tens of MB: Parquet, never the catalog database
 INLINE_PK = re.compile(r"\s+primary key\b(?!\s*\()", re.IGNORECASE)
 INLINE_UNIQUE = re.compile(r"\s+unique\b(?!\s*\()", re.IGNORECASE)
+EXTENSION_FUNCTION = re.compile(r"^(ducklake_|postgres_)|^(pg_clear_cache|read_postgres_binary|query|query_table)$")
+METADATA = "__ducklake_metadata"  # the catalog database, attached by the ducklake extension as __ducklake_metadata_lake
 TABLE_KEY = re.compile(r",\s*(primary key|unique)\s*\([^)]*\)", re.IGNORECASE)
 
 
@@ -63,6 +74,9 @@ def connect(location: StoreLocation, read_only: bool = False, config: dict | Non
         con.execute(f"use {ALIAS}")
     except duckdb.Error as exc:
         con.close()
+        if read_only and "creating a new DuckLake is explicitly disabled" in str(exc):
+            raise NoStoreError(f"{location.label}: no claimwatch store in this DuckLake yet (run `claimwatch ingest` "
+                               "first, or check --db)") from None
         raise StoreError(f"{location.label}: cannot attach the DuckLake ({first_line(exc)}); check the catalog's "
                          "database is running and reachable, PGPASSWORD, and CLAIMWATCH_DATA_PATH") from None
     except OSError as exc:
@@ -96,6 +110,12 @@ def ensure_tokens(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("insert into write_tokens values (?, 0)", [name])
 
 
+def tune_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Table options of a new DuckLake (kept in its catalog): see "Data inlining" in the module docstring."""
+    for table in NOT_INLINED:
+        con.execute(f"call {ALIAS}.set_option('data_inlining_row_limit', 0, table_name => '{table}')")
+
+
 def bump(con: duckdb.DuckDBPyConnection, *names: str) -> None:
     """Touch these tokens in the open transaction: a concurrent transaction touching one of them conflicts."""
     if names and is_lake(con):
@@ -116,7 +136,43 @@ def upsert_many(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], 
     if not is_lake(con):
         con.executemany(f"insert or replace into {table} ({', '.join(columns)}) values ({marks})", rows)
         return
-    index = [columns.index(k) for k in keys]
-    where = " and ".join(f"{k} = ?" for k in keys)
-    con.executemany(f"delete from {table} where {where}", sorted({tuple(r[i] for i in index) for r in rows}))
-    con.executemany(f"insert into {table} ({', '.join(columns)}) values ({marks})", rows)
+    index = [columns.index(k) for k in keys]  # one delete and one insert: a statement per row costs a catalog round trip
+    stale = sorted({tuple(r[i] for i in index) for r in rows})
+    match = " or ".join(["(" + " and ".join(f"{k} = ?" for k in keys) + ")"] * len(stale))
+    con.execute(f"delete from {table} where {match}", [v for key in stale for v in key])
+    con.execute(f"insert into {table} ({', '.join(columns)}) values {', '.join([f'({marks})'] * len(rows))}",
+                [v for row in rows for v in row])
+
+
+def guarded_connect(location: StoreLocation) -> duckdb.DuckDBPyConnection:
+    """A read-only attach that can read its own Parquet files and no other file, nor change a setting."""
+    con = connect(location, read_only=True)
+    folder = f"{location.data_path}/".replace("'", "''")
+    for setting in (f"allowed_directories = ['{folder}']", "enable_external_access = false", "lock_configuration = true"):
+        con.execute(f"set {setting}")
+    return con
+
+
+def refusal(con: duckdb.DuckDBPyConnection, statement: str) -> str | None:
+    """Why `claimwatch sql` refuses a read on a DuckLake (see the module docstring), or None."""
+    tree = json.loads(con.execute("select json_serialize_sql(?)", [statement]).fetchone()[0])
+    if tree.get("error"):
+        return "it is not a plain read"
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            name = node.get("function_name")
+            if isinstance(name, str) and (EXTENSION_FUNCTION.match(name.lower()) or node.get("catalog") or node.get("schema")):
+                found.append(f"{name}()")
+            if node.get("type") == "BASE_TABLE" and any(
+                    str(node.get(k) or "").lower().startswith(METADATA) for k in ("catalog_name", "schema_name")):
+                found.append(f"{node.get('schema_name')}.{node.get('table_name')}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return f"it uses {', '.join(sorted(set(found)))}, which can reach past the guard on a DuckLake" if found else None

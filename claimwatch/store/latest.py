@@ -40,8 +40,9 @@ def _largest_insert(spec: TableSpec, compared: str, alias: str = "c") -> str:
 
 def _kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     row = con.execute(
-        "select 'table' from duckdb_tables() where schema_name = 'main' and table_name = $n union all"
-        " select 'view' from duckdb_views() where schema_name = 'main' and view_name = $n", {"n": name}).fetchone()
+        "select 'table' from duckdb_tables() where database_name = current_database() and schema_name = 'main'"
+        " and table_name = $n union all select 'view' from duckdb_views() where database_name = current_database()"
+        " and schema_name = 'main' and view_name = $n", {"n": name}).fetchone()
     return row[0] if row else None
 
 

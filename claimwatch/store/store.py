@@ -106,6 +106,8 @@ class Store:
         if on_lake and self._schema_current(tables):
             return  # every writer opens the store: do not make them all race to re-create views
         self.write(write)
+        if on_lake:
+            self.write(lambda: lake.tune_tables(self.con))  # table options need committed tables
 
     def _schema_current(self, tables: list[TableSpec]) -> bool:
         """Whether the DuckLake already has every table and view this version creates."""
@@ -234,7 +236,8 @@ class Store:
 
     def releases(self) -> list[dict]:
         """Every release with its latest validation (outcome, errors, warnings), newest data first within each source."""
-        tables = {r[0] for r in self.con.execute("select table_name from duckdb_tables()").fetchall()}
+        tables = {r[0] for r in self.con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database()").fetchall()}
         latest = (
             "select release_id, arg_max(outcome, validated_at) as validation, arg_max(errors, validated_at) as errors,"
             " arg_max(warnings, validated_at) as warnings from validations group by release_id"
