@@ -8,6 +8,11 @@
   (measured: "Transaction conflict … another transaction has deleted inlined data"). A transaction that must not
   race another (a release, an alert, a claim's steps) also bumps its row of `write_tokens`: two such transactions
   conflict, the loser is rolled back and retried (Store.write), and on retry it sees the winner's rows and skips.
+  Measured conflict rules (DuckLake 1.5.5 on PostgreSQL): two transactions conflict when one deletes or updates
+  rows of a table the other inserted into, deleted from or updated, whatever the rows; inserts alone never conflict.
+- Inlining: DuckLake keeps small inserts in the catalog database instead of a Parquet file. A fetched file's
+  bytes (raw_files.content, megabytes in one row) are written as Parquet instead (`NOT_INLINED`): inlined, one
+  2.5 MB file took 2.3 s to commit; as Parquet, 0.1 s.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from claimwatch.store.location import StoreLocation
 ALIAS = "lake"
 EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
 TOKENS = ("releases", "alerts", "claim_steps", "source_locks")
+NOT_INLINED = ("raw_files",)  # tables whose rows always go to Parquet files (see Inlining above)
 INLINE_PK = re.compile(r"\s+primary key\b(?!\s*\()", re.IGNORECASE)
 INLINE_UNIQUE = re.compile(r"\s+unique\b(?!\s*\()", re.IGNORECASE)
 TABLE_KEY = re.compile(r",\s*(primary key|unique)\s*\([^)]*\)", re.IGNORECASE)
@@ -94,6 +100,20 @@ def ensure_tokens(con: duckdb.DuckDBPyConnection) -> None:
     for name in TOKENS:
         if name not in have:
             con.execute("insert into write_tokens values (?, 0)", [name])
+
+
+def ensure_options(con: duckdb.DuckDBPyConnection) -> None:
+    """The DuckLake's per-table options: the tables of `NOT_INLINED` are never inlined in the catalog."""
+    for table in NOT_INLINED:
+        con.execute(f"call {ALIAS}.set_option('data_inlining_row_limit', 0, table_name => '{table}')")
+
+
+def options_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `ensure_options` was applied to this DuckLake."""
+    have = {r[0] for r in con.execute(
+        f"select scope_entry from {ALIAS}.options() where option_name = 'data_inlining_row_limit' and value = '0'"
+    ).fetchall()}
+    return {f"main.{t}" for t in NOT_INLINED} <= have
 
 
 def bump(con: duckdb.DuckDBPyConnection, *names: str) -> None:

@@ -106,6 +106,8 @@ class Store:
         if on_lake and self._schema_current(tables):
             return  # every writer opens the store: do not make them all race to re-create views
         self.write(write)
+        if on_lake and not lake.options_current(self.con):
+            self.write(lambda: lake.ensure_options(self.con))  # a table's options need the table committed
 
     def _schema_current(self, tables: list[TableSpec]) -> bool:
         """Whether the DuckLake already has every table and view this version creates."""
@@ -114,7 +116,7 @@ class Store:
             " union all select view_name from duckdb_views() where database_name = current_database()").fetchall()}
         need = {p.stem for p in (sql_dir() / "tables").glob("*.sql")} | {p.stem for p in (sql_dir() / "views").glob("*.sql")}
         need |= {"write_tokens"} | {f"{s.name}_revisions" for s in tables} | {f"{s.name}_latest" for s in tables}
-        return need <= have
+        return need <= have and lake.options_current(self.con)
 
     # ValidatorCache, for conditional HTTP requests
     def stored_copy(self, url: str) -> StoredCopy | None:
