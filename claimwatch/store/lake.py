@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import duckdb
@@ -28,6 +29,7 @@ from claimwatch.store.location import StoreLocation
 ALIAS = "lake"
 EXTENSIONS = (("duckdb_extension_postgres_scanner", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
 TOKENS = ("releases", "alerts", "claim_steps", "source_locks")
+INIT_ATTEMPTS = 5  # attaching a new DuckLake while another writer creates its catalog tables (is_init_race)
 NOT_INLINED = ("raw_files",)  # tables whose rows always go to Parquet files (see Inlining above)
 INLINE_PK = re.compile(r"\s+primary key\b(?!\s*\()", re.IGNORECASE)
 INLINE_UNIQUE = re.compile(r"\s+unique\b(?!\s*\()", re.IGNORECASE)
@@ -65,7 +67,14 @@ def connect(location: StoreLocation, read_only: bool = False, config: dict | Non
             con.execute(f"load '{extension_file(module, name)}'")
         location.data_path.mkdir(parents=True, exist_ok=True)
         options = [f"data_path '{location.data_path}/'"] + (["read_only"] if read_only else [])
-        con.execute(f"attach '{location}' as {ALIAS} ({', '.join(options)})")
+        for attempt in range(INIT_ATTEMPTS):
+            try:
+                con.execute(f"attach '{location}' as {ALIAS} ({', '.join(options)})")
+                break
+            except duckdb.Error as exc:
+                if attempt == INIT_ATTEMPTS - 1 or not is_init_race(exc):
+                    raise
+                time.sleep(0.2 * (attempt + 1))  # another writer is creating the catalog's tables: attach to them
         con.execute(f"use {ALIAS}")
     except duckdb.Error as exc:
         con.close()
@@ -75,6 +84,14 @@ def connect(location: StoreLocation, read_only: bool = False, config: dict | Non
         con.close()
         raise StoreError(f"{location.data_path}: {exc.strerror}; CLAIMWATCH_DATA_PATH must be a writable folder") from None
     return con
+
+
+def is_init_race(exc: BaseException) -> bool:
+    """Two writers attached a new DuckLake at once and both created its catalog tables: PostgreSQL refused the
+    loser's (measured with four workers starting on an empty catalog: 'duplicate key value violates unique
+    constraint "pg_type_typname_nsp_index"'); the winner's tables are committed, so attaching again works."""
+    text = str(exc)
+    return "Failed to initialize DuckLake" in text and ("duplicate key" in text or "already exists" in text)
 
 
 def first_line(exc: BaseException) -> str:
