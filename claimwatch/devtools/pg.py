@@ -60,6 +60,17 @@ class PostgresServer:
         self.psql(f"create database {name}")
         return name
 
+    def password_database(self, user: str, password: str) -> str:
+        """A new database owned by a new login role that must give its password (scram-sha-256, from 127.0.0.1);
+        the database's name. The server's other users keep `trust`."""
+        self.psql(f"create role {user} login password '{password}'")
+        name = self.new_database()
+        self.psql(f"alter database {name} owner to {user}")
+        hba = self.folder / "data" / "pg_hba.conf"
+        hba.write_text(f"host all {user} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+        self.psql("select pg_reload_conf()")
+        return name
+
     def store_setting(self, dbname: str | None = None) -> str:
         """The CLAIMWATCH_STORE setting of a DuckLake whose catalog is this database (a new one by default)."""
         return f"ducklake:postgres:{self.conninfo(dbname or self.new_database())}"
