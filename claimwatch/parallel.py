@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,12 +37,12 @@ class WorkerResult:
 
     outcomes: list[Outcome] = field(default_factory=list)
     busy: dict[str, str] = field(default_factory=dict)
+    pid: int = field(default_factory=os.getpid)
+    retries: dict = field(default_factory=dict)  # the process's conflicts retried so far (store/transact.py RETRIES)
 
     def to_json(self) -> str:
-        from claimwatch.store.transact import RETRIES
-
-        return json.dumps({"outcomes": [asdict(o) for o in self.outcomes], "busy": self.busy, "retries": RETRIES},
-                          default=str)
+        return json.dumps({"outcomes": [asdict(o) for o in self.outcomes], "busy": self.busy, "pid": self.pid,
+                           "retries": self.retries}, default=str)
 
 
 def _sources(names: list[str], mirror: str | None):
@@ -59,6 +60,7 @@ def ingest_sources(store, names: list[str], *, releases: Path | None = None, mir
     """What a worker does on its own connection: `ingest_source` for each source in turn; a source another run
     holds past `lock_wait_seconds` is reported busy and the worker goes on with the next."""
     from claimwatch import pipeline
+    from claimwatch.store.transact import RETRIES
 
     result = WorkerResult()
     for source in _sources(names, mirror):
@@ -67,6 +69,7 @@ def ingest_sources(store, names: list[str], *, releases: Path | None = None, mir
                                                       lock_wait_seconds=lock_wait_seconds)
         except StoreBusyError as exc:
             result.busy[source.name] = str(exc)
+    result.retries = dict(RETRIES)
     return result
 
 
@@ -107,6 +110,9 @@ class ParallelIngest:
     outcomes: list[Outcome]
     busy: dict[str, str]
     evaluated: object  # claims.steps.Evaluated
+    ingest_seconds: float = 0.0  # the workers' part: from starting them to the last source done
+    evaluate_seconds: float = 0.0
+    retries: dict = field(default_factory=dict)  # conflicts retried by every worker, and the seconds they cost
 
 
 def ingest_parallel(store_setting, names: list[str], workers: int, *, releases: Path | None = None,
@@ -127,16 +133,24 @@ def ingest_parallel(store_setting, names: list[str], workers: int, *, releases: 
     order = sorted(names, key=lambda n: -weights[n])
     data_path = str(location.data_path) if location.is_lake else None
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no DuckDB or GX state copied by fork
+    started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                              initargs=(str(location), data_path)) as pool:
         futures = {n: pool.submit(_pool_ingest, n, str(releases) if releases else None, mirror, lock_wait_seconds)
                    for n in order}
         results = {n: f.result() for n, f in futures.items()}
+    ingested = time.perf_counter()
     outcomes = [o for n in names for o in results[n].outcomes]
     busy = {s: text for n in names for s, text in results[n].busy.items()}
+    retries = {}
+    for key in ("conflicts", "seconds_lost"):  # a process's counts add up over its sources: its largest is its total
+        by_process: dict[int, float] = {}
+        for r in results.values():
+            by_process[r.pid] = max(by_process.get(r.pid, 0), r.retries.get(key, 0))
+        retries[key] = sum(by_process.values())
     with open_store(location) as store:
         evaluated = pipeline.evaluate(store, load_catalogs() if catalogs is None else catalogs)
-    return ParallelIngest(outcomes, busy, evaluated)
+    return ParallelIngest(outcomes, busy, evaluated, ingested - started, time.perf_counter() - ingested, retries)
 
 
 def main(argv: list[str] | None = None) -> int:
