@@ -189,6 +189,18 @@ def test_racing_workers_build_the_same_latest_tables_as_a_serial_file_build(race
     assert all(rows > 0 for rows, _ in expected.values())
 
 
+def test_what_the_racing_workers_kept_equals_a_recomputation_from_every_vintage(raced_lake):
+    """`_latest` and the revision counts, kept release by release as each was published (worked out before its
+    write transaction, written in it: store/latest.py), equal the same recomputed from every stored vintage."""
+    setting, data_path, _, _ = raced_lake
+    names = [f"{s.name}_latest" for s in TABLES] + ["release_revisions", "release_largest_revisions"]
+    with open_store(parse_store(setting, data_path)) as store:
+        kept = {n: fingerprint(store.con, f"select * from {n}") for n in names}
+        store.refresh_derived()
+        assert {n: fingerprint(store.con, f"select * from {n}") for n in names} == kept
+    assert kept["release_revisions"][0] >= 1 and kept["release_largest_revisions"][0] >= 1  # a revised release
+
+
 COLLECT = """
 import os, sys, time
 from claimwatch import pipeline

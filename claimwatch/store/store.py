@@ -196,17 +196,28 @@ class Store:
         """Publish or quarantine a validated release, and bring `<table>_latest` up to date, in one transaction."""
         from claimwatch.store import latest
 
+        release = self.release(release_id)
+        plans = {}  # worked out before the transaction (reading only), written in it: a short write transaction
+        if status == "published" and release["status"] != "published":
+            plans = {spec.name: latest.plan(self.con, spec, release_id) for spec in TABLES_BY_SOURCE[release["source"]]}
+
         def write() -> None:
             release = self.release(release_id)
             before = release["status"]
             self.con.execute("update releases set status = ?, reason = ? where release_id = ?", [status, reason, release_id])
             for spec in TABLES_BY_SOURCE[release["source"]]:
                 if status == "published" and before != "published":
-                    latest.publish(self.con, spec, release_id)
+                    planned = plans.get(spec.name)
+                    if planned is None or not latest.apply(self.con, planned):
+                        latest.publish(self.con, spec, release_id)  # an older vintage, or the plan went stale
                 elif before == "published" and status != "published":
                     latest.rebuild(self.con, spec)
 
-        self.write(write, "releases")
+        try:
+            self.write(write, "releases")
+        finally:
+            for planned in plans.values():
+                latest.discard(self.con, planned)
 
     def release_memory(self) -> None:
         """Hand back what the last step left in memory: DuckDB's cache of table blocks (they are on disk; a lowered
