@@ -402,3 +402,23 @@ def test_two_writers_saving_one_release_at_once_store_it_once(lake_setting, shar
     finally:
         for s in stores:
             s.close()
+
+
+# -- claimwatch ingest --workers -------------------------------------------------------------------------------------
+def test_ingest_with_workers_on_a_ducklake(lake_setting, shared_data, tmp_path):
+    """`claimwatch ingest --workers 2`: two spawned worker processes take the sources, the claims are evaluated once."""
+    folder = subset(shared_data, tmp_path / "releases")
+    command = str(Path(sys.executable).with_name("claimwatch"))
+    env = {**os.environ, "CLAIMWATCH_STORE": lake_setting, "COLUMNS": "200"}
+    done = subprocess.run([command, "ingest", "--releases", str(folder), "--workers", "2"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert done.stdout.count("published") == 5 and "claim step(s) evaluated and stored" in done.stdout
+    with open_store(lake_setting, read_only=True) as store:
+        assert_consistent(store.con)
+        assert store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0] == 5
+        assert store.con.execute("select count(*) from claim_steps").fetchone()[0] > 0
+    refused = subprocess.run([command, "ingest", "--db", str(tmp_path / "f.duckdb"), "--releases", str(folder),
+                              "--workers", "2"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "several workers need a DuckLake store" in refused.stderr
+    assert not (tmp_path / "f.duckdb").exists()
