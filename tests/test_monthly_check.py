@@ -219,6 +219,7 @@ def test_monthly_check_on_a_ducklake_runs_the_sources_at_once(postgres_server, s
     setting = f"ducklake:postgres:dbname={dbname} host=127.0.0.1 port={postgres_server.port} user={user}"
     monkeypatch.setenv("PGPASSWORD", "not-the-password")
     monkeypatch.setenv("CLAIMWATCH_DATA_PATH", str(tmp_path / "lake"))
+    monkeypatch.chdir(tmp_path)
     folder = releases_folder(shared_data, tmp_path)
     with pytest.raises(StoreError, match="cannot attach the DuckLake"):  # no block: the wrong password fails
         monthly_check(db=setting, releases=str(folder), sources=LAKE_SOURCES)
@@ -239,6 +240,10 @@ def test_monthly_check_on_a_ducklake_runs_the_sources_at_once(postgres_server, s
             assert client.read_concurrency_limit_by_tag(f"source:{s}").concurrency_limit == 1
             client.delete_concurrency_limit_by_tag(f"source:{s}")
     assert not any(password in m for m in every_log_message())
+    assert (tmp_path / "lake" / "site" / "index.html").is_file()  # the site in the lake's data folder, and per
+    assert sorted(source.name for run in (tmp_path / "lake" / "validation-docs").iterdir()  # source Data Docs
+                  for source in run.iterdir()) == sorted(LAKE_SOURCES)
+    assert not list(tmp_path.glob("ducklake:*"))  # no folder named after the setting
     with open_store(setting, read_only=True) as store:
         assert store.con.execute("select source, status from releases order by 1").fetchall() == sorted(
             (s, "published") for s in LAKE_SOURCES)

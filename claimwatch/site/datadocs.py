@@ -9,9 +9,16 @@ from pathlib import Path
 DOCS_FOLDER = "validation-docs"  # inside the site folder
 
 
-def site_folder(db: str | Path) -> Path:
-    """The site folder of a store: data/site for the default claimwatch.duckdb, else data/<name>-site."""
-    db = Path(db)
+def site_folder(db) -> Path:
+    """The site folder of a store: data/site for the default claimwatch.duckdb, else data/<name>-site; a DuckLake's
+    is `site/` in its data folder ($CLAIMWATCH_DATA_PATH), never a folder named after its setting."""
+    from claimwatch.config import data_path
+    from claimwatch.store.location import parse_store
+
+    location = parse_store(db, data_path())
+    if location.is_lake:
+        return location.home / "site"
+    db = location.path
     return db.with_name("site") if db.stem == "claimwatch" else db.with_name(f"{db.stem}-site")
 
 
