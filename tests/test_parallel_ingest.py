@@ -131,16 +131,22 @@ COMMITTING = """select substring(query from 'ducklake_snapshot VALUES \\((\\d+),
 
 
 # -- serial references -----------------------------------------------------------------------------------------------
+STEPS = ("select article_id, claim_id, reading, mode, as_of_release_id, claim_hash, verdict, period, observed, claimed,"
+         " margin, rule, supported, vintages, explanation, sentence, details from claim_steps")
+
+
 @pytest.fixture(scope="module")
-def serial_alerts(shared_data, tmp_path_factory) -> list[tuple[str, str]]:
-    """(idempotency key, kind) of the alerts a serial DuckDB-file run of SOURCES collects."""
+def serial_run(shared_data, tmp_path_factory) -> dict:
+    """What a serial DuckDB-file run of SOURCES stores: the alerts it collects, (idempotency key, kind), and the
+    fingerprint of its claims' steps."""
     folder = subset(shared_data, tmp_path_factory.mktemp("serial") / "releases")
     with open_store(tmp_path_factory.mktemp("serial-store") / "s.duckdb") as store:
         sources = [all_sources()[n] for n in SOURCES]
         pipeline.stage_audit_publish(store, sources, Auditor(store), releases=folder)
         catalogs = load_catalogs()
         pipeline.collect(store, catalogs, pipeline.evaluate(store, catalogs), charts=False)
-        return store.con.execute("select idempotency_key, kind from alerts order by 1").fetchall()
+        return {"alerts": store.con.execute("select idempotency_key, kind from alerts order by 1").fetchall(),
+                "steps": fingerprint(store.con, STEPS)}
 
 
 # -- four racing workers ---------------------------------------------------------------------------------------------
@@ -180,13 +186,14 @@ def test_racing_workers_publish_every_release_exactly_once(raced_lake):
         assert con.execute("select count(*) from source_locks").fetchone()[0] == 0  # every lock given back
 
 
-def test_racing_workers_build_the_same_latest_tables_as_a_serial_file_build(raced_lake, built_db):
+def test_racing_workers_build_the_same_latest_tables_as_a_serial_file_build(raced_lake, built_db, serial_run):
     setting, data_path, _, _ = raced_lake
     with open_store(built_db, read_only=True) as serial:
         expected = source_fingerprints(serial.con)
     with open_store(parse_store(setting, data_path), read_only=True) as lake:
         assert source_fingerprints(lake.con) == expected
-    assert all(rows > 0 for rows, _ in expected.values())
+        assert fingerprint(lake.con, STEPS) == serial_run["steps"]  # the claims' steps, evaluated once at the end
+    assert all(rows > 0 for rows, _ in expected.values()) and serial_run["steps"][0] > 0
 
 
 def test_what_the_racing_workers_kept_equals_a_recomputation_from_every_vintage(raced_lake):
@@ -218,7 +225,8 @@ store.close()
 """
 
 
-def test_two_collectors_at_once_write_each_alert_once(raced_lake, serial_alerts, tmp_path):
+def test_two_collectors_at_once_write_each_alert_once(raced_lake, serial_run, tmp_path):
+    serial_alerts = serial_run["alerts"]
     setting, data_path, _, _ = raced_lake
     go = tmp_path / "go"
     procs = [subprocess.Popen([sys.executable, "-c", COLLECT, setting, str(data_path), f"{go}{i}"], cwd=PROJECT,

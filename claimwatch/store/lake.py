@@ -154,6 +154,35 @@ def upsert_many(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], 
         con.executemany(f"insert or replace into {table} ({', '.join(columns)}) values ({marks})", rows)
         return
     index = [columns.index(k) for k in keys]
-    where = " and ".join(f"{k} = ?" for k in keys)
-    con.executemany(f"delete from {table} where {where}", sorted({tuple(r[i] for i in index) for r in rows}))
-    con.executemany(f"insert into {table} ({', '.join(columns)}) values ({marks})", rows)
+    match = "(" + " and ".join(f"{k} = ?" for k in keys) + ")"
+    for chunk in chunks(sorted({tuple(r[i] for i in index) for r in rows})):
+        con.execute(f"delete from {table} where {' or '.join([match] * len(chunk))}", [v for key in chunk for v in key])
+    insert_many(con, table, columns, rows)
+
+
+CHUNK_ROWS = 200  # rows per statement when a DuckLake takes many rows at once
+
+
+def chunks(rows: list) -> list[list]:
+    return [rows[i:i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+
+
+def insert_many(con: duckdb.DuckDBPyConnection, table: str, columns: list[str] | None, rows: list[tuple]) -> None:
+    """Insert rows (`columns` None: every column, in the table's order). A DuckDB file takes them one statement
+    per row (executemany); a DuckLake takes a statement per CHUNK_ROWS rows, each value cast to its column's type
+    as executemany would: DuckLake runs every statement as an insert of its own (measured: a claim's steps, one
+    statement per row, took 4.1 of the 7.7 s an evaluation of the recorded store took)."""
+    if not rows:
+        return
+    if not is_lake(con):
+        named = f" ({', '.join(columns)})" if columns else ""
+        con.executemany(f"insert into {table}{named} values ({', '.join('?' for _ in rows[0])})", rows)
+        return
+    types = dict(con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = current_database()"
+        " and schema_name = 'main' and table_name = ? order by column_index", [table]).fetchall())
+    columns = list(types) if columns is None else columns
+    row = "(" + ", ".join(f"cast(? as {types[c]})" for c in columns) + ")"
+    for chunk in chunks(rows):
+        con.execute(f"insert into {table} ({', '.join(columns)}) values {', '.join([row] * len(chunk))}",
+                    [v for r in chunk for v in r])
