@@ -117,6 +117,8 @@ def ingest(
     source: SourceOption = None,
     mirror: Annotated[Optional[str], typer.Option(help="Base URL serving every agency's paths (default $CLAIMWATCH_MIRROR).")] = None,
     db: DbOption = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes ingesting different sources at once (a "
+                                         "DuckLake store: several writers; no Data Docs then).")] = 1,
 ) -> None:
     """Discover, fetch and store the newest release of every source (or every release in --releases), then
     evaluate and record what the new releases change (no alerts: `claimwatch run` sends those)."""
@@ -126,6 +128,9 @@ def ingest(
 
     sources = pick_sources(source, mirror)
     ignored = recorded_entries(releases, sources)[1] if releases is not None else []  # a missing folder: no store made
+    if workers > 1:
+        _ingest_with_workers(sources, releases, mirror, db, workers)
+        return
     with writing_store(db, create=True) as store:
         auditor = Auditor(store)
         for name in ignored:
@@ -140,6 +145,23 @@ def ingest(
     console.print(f"Claims: {ingested.evaluated.stored} claim step(s) evaluated and stored", soft_wrap=True)
     print_docs(docs)
     if not all(o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _ingest_with_workers(sources, releases: Path | None, mirror: str | None, db, workers: int) -> None:
+    """`ingest --workers N`: N processes, each with its own connection, take the sources (claimwatch/parallel.py)."""
+    from claimwatch.parallel import ingest_parallel
+
+    location = config.db_path(db)
+    if not getattr(location, "is_lake", False):
+        raise typer.BadParameter(f"{location} is a DuckDB file: one writer at a time; several workers need a DuckLake "
+                                 "store (CLAIMWATCH_STORE=ducklake:postgres:…)", param_hint="--workers")
+    done = ingest_parallel(location, [s.name for s in sources], workers, releases=releases, mirror=mirror)
+    print_outcomes(done.outcomes)
+    for text in done.busy.values():
+        err.print(f"[red]busy:[/] {escape(text)}")
+    console.print(f"Claims: {done.evaluated.stored} claim step(s) evaluated and stored", soft_wrap=True)
+    if done.busy or not all(o.ok for o in done.outcomes):
         raise typer.Exit(1)
 
 

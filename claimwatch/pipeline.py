@@ -2,6 +2,10 @@
 
 stage -> audit -> publish -> evaluate and record -> collect alerts -> deliver -> site
 
+On a DuckLake store the first three steps run per source under the source's lock (`ingest_source`,
+claimwatch/store/source_lock.py), so that several workers can ingest different sources at once
+(claimwatch/parallel.py); evaluate and what follows run once, after every source.
+
 Each step is a function with explicit inputs and outputs. The CLI (`ingest`, `validate`, `run`, `replay`), the
 Prefect flows (one task per step, flows/tasks.py) and the benchmarks call these functions; nothing else strings
 the steps together. Verdicts are passed along: `collect` gets the verdicts `evaluate` recorded, and the site reads
@@ -68,6 +72,33 @@ def audit_staged(store: Store, sources: Iterable[Source], outcomes: list[Outcome
     return result + list(audited.values())
 
 
+def stage_audit_publish(store: Store, sources: Iterable[Source], auditor: Auditor, *, releases: Path | None = None,
+                        http: HttpClient | None = None, progress: Progress | None = None) -> list[Outcome]:
+    """The first three steps for these sources: stage new releases, then audit and publish each staged one."""
+    sources = list(sources)
+    return audit_staged(store, sources, stage(store, sources, releases, http, progress), auditor, progress)
+
+
+def ingest_source(store: Store, source: Source, *, releases: Path | None = None, http: HttpClient | None = None,
+                  auditor: Auditor | None = None, progress: Progress | None = None,
+                  lock_wait_seconds: float = 0.0) -> list[Outcome]:
+    """One source's stage -> audit -> publish under its source lock (a DuckLake store; a file store has its run
+    lock), renewing the lock's lease as it goes: what a worker runs for each source it is given. No evaluation:
+    that runs once, after every source (`evaluate`). StoreBusyError when another run holds the source."""
+    from claimwatch.audit import Auditor
+    from claimwatch.store.source_lock import source_lock
+
+    with source_lock(store.con, source.name, wait_seconds=lock_wait_seconds) as lock:
+        def tick(done: int, total: int | None, what: str) -> None:
+            if lock is not None:
+                lock.renew()
+            if progress:
+                progress(done, total, what)
+
+        return stage_audit_publish(store, [source], auditor or Auditor(store), releases=releases, http=http,
+                                   progress=tick)
+
+
 # -- evaluate and record ---------------------------------------------------------------------------------------------
 def evaluate(store: Store, catalogs: Iterable[Catalog], progress: Progress | None = None, backfill: bool = False,
              claims: Iterable[str] | None = None) -> Evaluated:
@@ -111,13 +142,16 @@ class Ingested:
 
 def ingest(store: Store, sources: Iterable[Source], *, releases: Path | None = None, http: HttpClient | None = None,
            auditor: Auditor | None = None, catalogs: list[Catalog] | None = None,
-           progress: Progress | None = None) -> Ingested:
-    """Stage, audit and publish new releases, then evaluate and record what they change."""
+           progress: Progress | None = None, lock_wait_seconds: float = 0.0) -> Ingested:
+    """Stage, audit and publish new releases, then evaluate and record what they change. On a DuckLake store the
+    sources' locks are held while their releases are written (other writers may be at work on other sources)."""
     from claimwatch.audit import Auditor
+    from claimwatch.store.source_lock import source_locks
 
     sources = list(sources)
     auditor = auditor or Auditor(store)
-    outcomes = audit_staged(store, sources, stage(store, sources, releases, http, progress), auditor, progress)
+    with source_locks(store.con, [s.name for s in sources], wait_seconds=lock_wait_seconds):
+        outcomes = stage_audit_publish(store, sources, auditor, releases=releases, http=http, progress=progress)
     evaluating = (lambda done, total, release_id: progress(done, total, f"evaluate claims as of {release_id}")) \
         if progress else None
     return Ingested(outcomes, evaluate(store, load_catalogs() if catalogs is None else catalogs, evaluating))

@@ -17,7 +17,9 @@ from prefect.states import Failed
 from claimwatch.alerts.notify import replay_plan
 from claimwatch.audit import run_docs_dir
 from claimwatch.errors import StoreBusyError
+from claimwatch import config
 from claimwatch.run_lock import run_lock
+from claimwatch.store.location import parse_store
 from claimwatch.sources import all_sources
 from flows.tasks import (build_data_docs, collect_alerts_task, evaluate_claims, publish_release, send_alerts,
                          stage_recorded_release, to_terminal, validate_release)
@@ -51,7 +53,7 @@ def replay(releases: str, db: str | None = None, sources: list[str] | None = Non
     try:
         with run_lock(db):
             planned, steps = plan_replay(releases, sources)
-            docs_dir = str(run_docs_dir(Path(db).parent / "validation-docs"))
+            docs_dir = str(run_docs_dir(parse_store(db, config.data_path()).home / "validation-docs"))
             for source_name, entry in planned:
                 steps.append(replay_one(db, source_name, entry, docs_dir, charts))
             build_data_docs(docs_dir)

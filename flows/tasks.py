@@ -59,6 +59,25 @@ def stage_source(source_name: str, db: str, releases: str | None, mirror: str | 
         return [asdict(o) for o in outcomes], store.staged(source_name)
 
 
+@task(name="check-source", task_run_name=run_name("check", lambda p: p["source_name"]), cache_policy=NO_CACHE,
+      timeout_seconds=3600)
+def check_source_task(source_name: str, db: str, releases: str | None, mirror: str | None, docs_dir: str,
+                      lock_wait_seconds: float = 0) -> dict:
+    """One source's stage -> validate -> publish, whole, under its lock in the store (a DuckLake store, where the
+    sources run at once: flows/monthly_check.py tags this task `source:<name>`). Its own Data Docs go to
+    `docs_dir/<source>`. Returns {"outcomes": [...], "docs": index or None}; StoreBusyError when another run
+    holds the source."""
+    from pathlib import Path
+
+    source = all_sources(config.mirror_url(mirror))[source_name]
+    with open_store(db) as store:
+        auditor = Auditor(store, Path(docs_dir) / source_name)
+        outcomes = pipeline.ingest_source(store, source, releases=Path(releases) if releases else None,
+                                          auditor=auditor, lock_wait_seconds=lock_wait_seconds)
+        docs = auditor.finish()
+    return {"outcomes": [asdict(o) for o in outcomes], "docs": str(docs) if docs else None}
+
+
 @task(name="stage-live-sources", task_run_name=run_name("stage", lambda p: ", ".join(p["source_names"])),
       cache_policy=NO_CACHE, timeout_seconds=1800)
 def stage_live_sources(source_names: list[str], db: str, mirror: str | None) -> dict[str, tuple[list[dict], list[str]]]:
@@ -144,6 +163,46 @@ def slack_settings(channel: str | None = None) -> SlackSettings:
             values[name] = None
     values["channel"] = channel or values["channel"]
     return settings_from_env(**values)
+
+
+STORE_PASSWORD_BLOCK = "claimwatch-store-password"
+
+
+def store_password() -> bool:
+    """Put the password of a DuckLake store's PostgreSQL catalog into $PGPASSWORD (libpq reads it) from the Secret
+    block `claimwatch-store-password`, when that block exists; otherwise the environment (or ~/.pgpass) stands.
+    The value is never logged, returned or passed as a parameter; task processes started later inherit it."""
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(STORE_PASSWORD_BLOCK, _sync=True).get()
+    except Exception:  # noqa: BLE001 - no such block: libpq reads $PGPASSWORD or ~/.pgpass
+        return False
+    os.environ["PGPASSWORD"] = value
+    return True
+
+
+def ensure_source_limits(names: list[str], limit: int = 1) -> list[str]:
+    """Make the tag concurrency limit `source:<name>` of each source, where missing (one run of a source at a
+    time across every deployment and flow run; an operator's own limit on a tag is left as it is); the tags made."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    made = []
+    with get_client(sync_client=True) as client:
+        for name in names:
+            tag = source_tag(name)
+            try:
+                client.read_concurrency_limit_by_tag(tag)
+            except ObjectNotFound:
+                client.create_concurrency_limit(tag=tag, concurrency_limit=limit)
+                made.append(tag)
+    return made
+
+
+def source_tag(name: str) -> str:
+    """The tag of a source's check task: a tag concurrency limit on it limits the source, not a deployment."""
+    return f"source:{name}"
 
 
 @task(name="build-site", cache_policy=NO_CACHE, timeout_seconds=900)

@@ -1,89 +1,23 @@
-"""A throwaway PostgreSQL server for the DuckLake store's catalog, as the tests start Prefect's: `initdb` into a temp
-folder, a free port on 127.0.0.1, stopped and removed at the end. Debian's `postgresql` must be installed
+"""A throwaway PostgreSQL server for the DuckLake store's catalog, as the tests start Prefect's: the server's start
+and stop live in claimwatch/devtools/pg.py (the benchmarks use them too). Debian's `postgresql` must be installed
 (.ci/run installs it); its absence is a failure, never a skip."""
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import uuid
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-USER = "claimwatch"
+from claimwatch.devtools.pg import PostgresMissing, PostgresServer, start_server, stop_server
 
-
-def pg_bin(name: str) -> str:
-    """A PostgreSQL server program: Debian keeps them in /usr/lib/postgresql/<version>/bin."""
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or [shutil.which(name)]
-    if not found[-1]:
-        pytest.fail(f"PostgreSQL's {name} not found (install Debian's postgresql package: .ci/run does)")
-    return found[-1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def as_server_user(args: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run it as Debian's `postgres` user then."""
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
-
-
-@dataclass
-class PostgresServer:
-    folder: Path
-    port: int
-
-    def conninfo(self, dbname: str) -> str:
-        return f"dbname={dbname} host=127.0.0.1 port={self.port} user={USER}"
-
-    def psql(self, sql: str, dbname: str = "postgres") -> str:
-        return subprocess.run([pg_bin("psql"), "-X", "-A", "-t", "-c", sql, self.conninfo(dbname)], check=True,
-                              capture_output=True, text=True).stdout
-
-    def new_database(self) -> str:
-        """A fresh, empty database; its name."""
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        self.psql(f"create database {name}")
-        return name
-
-    def store_setting(self, dbname: str | None = None) -> str:
-        """The CLAIMWATCH_STORE setting of a DuckLake whose catalog is this database (a new one by default)."""
-        return f"ducklake:postgres:{self.conninfo(dbname or self.new_database())}"
-
-
-def start_server() -> PostgresServer:
-    folder = Path(tempfile.mkdtemp(prefix="claimwatch-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres")
-    port = free_port()
-    subprocess.run(as_server_user([pg_bin("initdb"), "-D", str(folder / "data"), "-A", "trust", "-U", USER]),
-                   check=True, capture_output=True)
-    subprocess.run(as_server_user([pg_bin("pg_ctl"), "-D", str(folder / "data"), "-l", str(folder / "server.log"),
-                                   "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
-                                   " -c fsync=off", "-w", "start"]), check=True, capture_output=True)
-    return PostgresServer(folder, port)
-
-
-def stop_server(server: PostgresServer) -> None:
-    subprocess.run(as_server_user([pg_bin("pg_ctl"), "-D", str(server.folder / "data"), "-m", "immediate", "stop"]),
-                   capture_output=True)
-    shutil.rmtree(server.folder, ignore_errors=True)
+__all__ = ["PostgresServer", "postgres_server", "lake_setting"]
 
 
 @pytest.fixture(scope="session")
 def postgres_server():
     """One PostgreSQL server for the session; each test takes its own database (`lake_setting`)."""
-    server = start_server()
+    try:
+        server = start_server()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc))
     try:
         yield server
     finally:

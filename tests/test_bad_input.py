@@ -117,7 +117,8 @@ class RecordingConnection:
         self.con, self.statements = con, []
 
     def execute(self, sql, *args):
-        self.statements.append(" ".join(sql.split()[:3]))
+        if not sql.lstrip().lower().startswith("select"):  # writes and transaction control; reads may come between
+            self.statements.append(" ".join(sql.split()[:3]))
         return self.con.execute(sql, *args)
 
     def __getattr__(self, name):

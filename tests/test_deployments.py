@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ import yaml
 
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.store import open_store
+from claimwatch.store.location import parse_store
 
 PROJECT = Path(__file__).resolve().parents[1]
 PREFECT_FILE = PROJECT / "deployments" / "prefect.yaml"
@@ -91,6 +93,7 @@ def test_prefect_yaml_schedules_follow_the_release_calendars():
         "census-trade": [("45 8 2-9 * *", "America/New_York")],  # after the 8:30 a.m. FT-900 release, first week
         "cbp-monthly": [("0 18 12-20 * *", "America/New_York")],  # CBP's mid-month update
         "daily-probe": [("0 7 * * *", "America/New_York")],
+        "lake-monthly": [("45 8 2-9 * *", "America/New_York"), ("0 18 12-20 * *", "America/New_York")],
         "replay": [],
     }
     for d in by_name.values():
@@ -98,17 +101,33 @@ def test_prefect_yaml_schedules_follow_the_release_calendars():
         assert "slack_channel" in d["parameters"] or d["name"] == "replay"
 
 
-def test_deploy_run_and_complete_on_a_real_prefect_server(prefect_server, shared_data, tmp_path):
+def test_the_shared_ducklake_variant_limits_each_source_not_the_deployment():
+    doc = yaml.safe_load(PREFECT_FILE.read_text())
+    by_name = {d["name"]: d for d in doc["deployments"]}
+    lake = by_name["lake-monthly"]
+    env = lake["work_pool"]["job_variables"]["env"]
+    assert env["CLAIMWATCH_STORE"].startswith("ducklake:postgres:") and "password" not in env["CLAIMWATCH_STORE"]
+    assert env["CLAIMWATCH_DATA_PATH"] and "PGPASSWORD" not in env  # the password: Secret block claimwatch-store-password
+    assert "concurrency_limit" not in lake and lake["parameters"]["workers"] >= 2
+    assert lake["entrypoint"] == "flows/monthly_check.py:monthly_check"
+    assert all("concurrency_limit" in d for name, d in by_name.items() if name in ("census-trade", "cbp-monthly"))
+
+
+def test_deploy_run_and_complete_on_a_real_prefect_server(prefect_server, postgres_server, shared_data, tmp_path,
+                                                          monkeypatch):
     env = prefect_server
     folder = tmp_path / "releases" / "cbp_southwest_land_border_encounters"
     folder.mkdir(parents=True)
     os.symlink(shared_data / folder.name / "sbo-encounters-fy22-fy25-nov.csv", folder / "sbo-encounters-fy22-fy25-nov.csv")
+    drugs = tmp_path / "releases" / "cbp_nationwide_drug_seizures"
+    drugs.mkdir()
+    os.symlink(shared_data / drugs.name / "nationwide-drugs-fy23-fy26-dec.csv", drugs / "nationwide-drugs-fy23-fy26-dec.csv")
     db = tmp_path / "store" / "claimwatch.duckdb"
     prefect(env, "work-pool", "create", "claimwatch", "--type", "process")
     deployed = prefect(env, "--no-prompt", "deploy", "--all", "--prefect-file", str(PREFECT_FILE))
     assert "monthly-check/cbp-monthly" in deployed and "probe/daily-probe" in deployed
     listed = requests.post(f"{env['PREFECT_API_URL']}/deployments/filter", json={}, timeout=10).json()
-    assert sorted(d["name"] for d in listed) == ["cbp-monthly", "census-trade", "daily-probe", "replay"]
+    assert sorted(d["name"] for d in listed) == ["cbp-monthly", "census-trade", "daily-probe", "lake-monthly", "replay"]
     started = prefect(env, "deployment", "run", "monthly-check/cbp-monthly", "--param", f"releases={folder.parent}",
                       "--param", f"db={db}", "--param", 'sources=["cbp_southwest_encounters"]')
     flow_run_id = re.search(r"UUID: ([0-9a-f-]{36})", started).group(1)
@@ -122,3 +141,31 @@ def test_deploy_run_and_complete_on_a_real_prefect_server(prefect_server, shared
             ("cbp_southwest_encounters", "published")]
         assert store.con.execute("select kind, status from alerts").fetchall() == [("digest", "printed")] * len(
             load_catalogs())  # each article's first digest
+
+    # the shared-DuckLake variant, run by a worker against a real catalog whose password only the Secret block holds
+    password = "pw-" + os.urandom(8).hex()
+    dbname = postgres_server.password_database("deployed_writer", password)
+    lake_env = {"CLAIMWATCH_STORE": f"ducklake:postgres:dbname={dbname} host=127.0.0.1 port={postgres_server.port}"
+                                    " user=deployed_writer", "CLAIMWATCH_DATA_PATH": str(tmp_path / "lake")}
+    saved = subprocess.run([sys.executable, "-c", "import sys; from prefect.blocks.system import Secret; "
+                            "Secret(value=sys.argv[1]).save('claimwatch-store-password')", password],
+                           env={**env, "PWD": str(PROJECT)}, cwd=PROJECT, capture_output=True, text=True, timeout=180)
+    assert saved.returncode == 0, saved.stderr
+    started = prefect(env, "deployment", "run", "monthly-check/lake-monthly", "--param", f"releases={folder.parent}",
+                      "--param", 'sources=["cbp_southwest_encounters", "cbp_drug_seizures"]',
+                      "--job-variable", "env=" + json.dumps(lake_env))  # the yaml's env, pointed at this catalog
+    flow_run_id = re.search(r"UUID: ([0-9a-f-]{36})", started).group(1)
+    prefect({k: v for k, v in env.items() if k != "PGPASSWORD"}, "worker", "start", "--pool", "claimwatch",
+            "--run-once", timeout=900)
+    run = requests.get(f"{env['PREFECT_API_URL']}/flow_runs/{flow_run_id}", timeout=10).json()
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    for source in ("cbp_southwest_encounters", "cbp_drug_seizures"):
+        tasks = requests.post(f"{env['PREFECT_API_URL']}/task_runs/filter", timeout=10,
+                              json={"task_runs": {"tags": {"all_": [f"source:{source}"]}}}).json()
+        assert [(t["name"], t["state"]["type"]) for t in tasks] == [(f"check {source}", "COMPLETED")]
+        limit = requests.get(f"{env['PREFECT_API_URL']}/concurrency_limits/tag/source:{source}", timeout=10).json()
+        assert limit["concurrency_limit"] == 1
+    monkeypatch.setenv("PGPASSWORD", password)  # this test's own reading of the store
+    with open_store(parse_store(lake_env["CLAIMWATCH_STORE"], lake_env["CLAIMWATCH_DATA_PATH"]), read_only=True) as store:
+        assert store.con.execute("select source, status from releases order by 1").fetchall() == [
+            ("cbp_drug_seizures", "published"), ("cbp_southwest_encounters", "published")]

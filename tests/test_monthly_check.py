@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
@@ -177,3 +178,94 @@ def test_monthly_check_with_a_relative_store_path(shared_data, tmp_path, monkeyp
     assert state.is_completed(), state.message
     (docs,) = (tmp_path / "data" / "validation-docs").iterdir()
     assert (docs / "index.html").is_file()
+
+
+# -- a shared DuckLake store: the sources at once ----------------------------------------------------------------------
+LAKE_SOURCES = ["cbp_southwest_encounters", "cbp_drug_seizures"]
+
+
+def task_runs_tagged(tag: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterTags
+
+    with get_client(sync_client=True) as client:
+        return client.read_task_runs(task_run_filter=TaskRunFilter(tags=TaskRunFilterTags(all_=[tag])))
+
+
+def every_log_message() -> list[str]:
+    from prefect.client.orchestration import get_client
+
+    messages, offset = [], 0
+    with get_client(sync_client=True) as client:
+        while page := client.read_logs(limit=200, offset=offset):
+            messages += [log.message for log in page]
+            offset += len(page)
+    return messages
+
+
+def test_monthly_check_on_a_ducklake_runs_the_sources_at_once(postgres_server, shared_data, tmp_path, monkeypatch):
+    """Each source a `check-source` task tagged source:<name>, in worker processes at the same time; the catalog's
+    password from the Secret block only (a wrong $PGPASSWORD is overridden), never in a log."""
+    from uuid import uuid4
+
+    from prefect.blocks.system import Secret
+    from prefect.client.orchestration import get_client
+
+    from claimwatch.errors import StoreError
+
+    password = f"pw-{uuid4().hex}"
+    user = f"writer_{uuid4().hex[:8]}"
+    dbname = postgres_server.password_database(user, password)
+    setting = f"ducklake:postgres:dbname={dbname} host=127.0.0.1 port={postgres_server.port} user={user}"
+    monkeypatch.setenv("PGPASSWORD", "not-the-password")
+    monkeypatch.setenv("CLAIMWATCH_DATA_PATH", str(tmp_path / "lake"))
+    monkeypatch.chdir(tmp_path)
+    folder = releases_folder(shared_data, tmp_path)
+    with pytest.raises(StoreError, match="cannot attach the DuckLake"):  # no block: the wrong password fails
+        monthly_check(db=setting, releases=str(folder), sources=LAKE_SOURCES)
+    Secret(value=password).save("claimwatch-store-password", overwrite=True)
+    try:
+        state = monthly_check(db=setting, releases=str(folder), sources=LAKE_SOURCES, workers=2, return_state=True)
+    finally:
+        Secret.delete("claimwatch-store-password")  # the harness is shared by this module's tests
+    assert state.is_completed(), state.message
+    assert sorted((o["source"], o["status"]) for o in state.result()) == sorted((s, "published") for s in LAKE_SOURCES)
+    runs = {s: task_runs_tagged(f"source:{s}") for s in LAKE_SOURCES}
+    assert {s: [(r.name, r.state.type.value) for r in rs] for s, rs in runs.items()} == {
+        s: [(f"check {s}", "COMPLETED")] for s in LAKE_SOURCES}
+    (a,), (b,) = runs.values()
+    assert a.start_time < b.end_time and b.start_time < a.end_time, "the two sources ran at the same time"
+    with get_client(sync_client=True) as client:
+        for s in LAKE_SOURCES:  # made by the run: one check of a source at a time, whatever the deployment
+            assert client.read_concurrency_limit_by_tag(f"source:{s}").concurrency_limit == 1
+            client.delete_concurrency_limit_by_tag(f"source:{s}")
+    assert not any(password in m for m in every_log_message())
+    assert (tmp_path / "lake" / "site" / "index.html").is_file()  # the site in the lake's data folder, and per
+    assert sorted(source.name for run in (tmp_path / "lake" / "validation-docs").iterdir()  # source Data Docs
+                  for source in run.iterdir()) == sorted(LAKE_SOURCES)
+    assert not list(tmp_path.glob("ducklake:*"))  # no folder named after the setting
+    with open_store(setting, read_only=True) as store:
+        assert store.con.execute("select source, status from releases order by 1").fetchall() == sorted(
+            (s, "published") for s in LAKE_SOURCES)
+        assert store.con.execute("select count(*) from alerts where kind = 'digest'").fetchone()[0] == len(load_catalogs())
+        assert store.con.execute("select count(*) from source_locks").fetchone()[0] == 0
+
+
+def test_monthly_check_on_a_ducklake_reports_a_source_another_run_holds(lake_setting, shared_data, tmp_path):
+    from claimwatch.store.source_lock import SourceLock
+
+    folder = releases_folder(shared_data, tmp_path)
+    with open_store(lake_setting) as holder:
+        lock = SourceLock(holder.con, "cbp_southwest_encounters").take()
+        state = monthly_check(db=lake_setting, releases=str(folder), sources=LAKE_SOURCES, return_state=True)
+        assert state.is_failed()
+        assert re.match(rf"busy: source cbp_southwest_encounters: another claimwatch run is ingesting it \(held by pid "
+                        rf"{os.getpid()} ", state.message), state.message
+        with open_store(lake_setting, read_only=True) as store:  # the other source went on
+            assert store.con.execute("select source, status from releases").fetchall() == [
+                ("cbp_drug_seizures", "published")]
+        lock.release()
+    again = monthly_check(db=lake_setting, releases=str(folder), sources=LAKE_SOURCES, return_state=True)
+    assert again.is_completed(), again.message
+    assert sorted((o["source"], o["status"]) for o in again.result()) == [
+        ("cbp_drug_seizures", "unchanged"), ("cbp_southwest_encounters", "published")]

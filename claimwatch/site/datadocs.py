@@ -11,10 +11,14 @@ DOCS_FOLDER = "validation-docs"  # inside the site folder
 
 def site_folder(db) -> Path:
     """The site folder of a store: data/site for the default claimwatch.duckdb, else data/<name>-site; a DuckLake's
-    is site/ in its data folder (a str, Path or StoreLocation, claimwatch/store/location.py)."""
-    if getattr(db, "is_lake", False):
-        return db.home / "site"
-    db = Path(db)
+    is `site/` in its data folder ($CLAIMWATCH_DATA_PATH), never a folder named after its setting."""
+    from claimwatch.config import data_path
+    from claimwatch.store.location import parse_store
+
+    location = parse_store(db, data_path())
+    if location.is_lake:
+        return location.home / "site"
+    db = location.path
     return db.with_name("site") if db.stem == "claimwatch" else db.with_name(f"{db.stem}-site")
 
 

@@ -10,6 +10,8 @@ rare; it rebuilds the table's result from the view. Claims as of a past release 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 
 from claimwatch.sources.base import TableSpec
@@ -87,14 +89,52 @@ def _refill_largest(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
         from {spec.name}_revisions where change = 'revised')"""))
 
 
-def publish(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> None:
-    """Bring `<table>_latest` and `release_revisions` up to date for one newly published release."""
-    p, t = spec.period, spec.name
+@dataclass(frozen=True)
+class Plan:
+    """What publishing one release changes in one table's `_latest` and revision counts, worked out by reading only
+    (`plan`), so that the write transaction that publishes it (`apply`) is short: on a DuckLake store with several
+    writers a long transaction is more often overtaken by another's commit and has to run again."""
+
+    spec: TableSpec
+    release_id: str
+    holders: str  # the (period, release) pairs `_latest` held for the release's periods when this was worked out
+
+    @property
+    def taking_over(self) -> str:
+        return f"temp.main.plan_{self.spec.name}_taking_over"
+
+    @property
+    def compared(self) -> str:
+        return f"temp.main.plan_{self.spec.name}_compared"
+
+    @property
+    def incoming(self) -> str:
+        return f"temp.main.plan_{self.spec.name}_incoming"
+
+
+def _covered(spec: TableSpec) -> str:
+    """The periods the release $rid holds a value for."""
     covers = " or ".join(f"{v} is not null" for v in spec.values)
-    con.execute(f"""create or replace temp table taking_over as
-        with covered as (
-            select distinct {p} from {t} where release_id = $rid and ({covers})
-        ),
+    return f"select distinct {spec.period} from {spec.name} where release_id = $rid and ({covers})"
+
+
+def _holders(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> str:
+    """Which release `_latest` holds each of the release's periods from, as one text: the plan's premise."""
+    p = spec.period
+    return con.execute(f"""select md5(coalesce(string_agg(cast({p} as varchar) || '=' || release_id, ','
+                                                          order by {p}, release_id), ''))
+        from (select distinct {p}, release_id from {spec.name}_latest where {p} in ({_covered(spec)}))""",
+                       {"rid": release_id}).fetchone()[0]
+
+
+def plan(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> Plan | None:
+    """Work out, reading only, what publishing a release changes in `<table>_latest` and the revision counts (temp
+    tables, dropped by `discard`). None when the release is an older vintage published late: its place among the
+    vintages is not at the end, and `apply` cannot be used (publishing rebuilds the table's result)."""
+    p, t = spec.period, spec.name
+    draft = Plan(spec, release_id, _holders(con, spec, release_id))
+    con.execute(f"""create or replace temp table plan_{t}_taking_over as
+        with covered as ({_covered(spec)}),
         holders as (
             select distinct l.{p}, l.release_id from {t}_latest as l join covered using ({p})
         ),
@@ -107,33 +147,21 @@ def publish(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) ->
         where h.release_id is null
            or (me.data_through, me.release_label, me.release_id) > (r.data_through, r.release_label, r.release_id)""",
                 {"rid": release_id})
-    covered = con.execute(f"select count(distinct {p}) from {t} where release_id = ? and ({covers})",
-                          [release_id]).fetchone()[0]
-    taken = con.execute("select count(*) from temp.main.taking_over").fetchone()[0]
-    if taken < covered:  # an older vintage published late: its place among the vintages is not at the end
-        con.execute("drop table temp.main.taking_over")
-        rebuild(con, spec)
-        return
-    _count_revisions(con, spec, release_id)
-    con.execute(f"delete from {t}_latest where {p} in (select {p} from temp.main.taking_over)")
-    con.execute(f"insert into {t}_latest select * from {t} where release_id = ? and {p} in"
-                f" (select {p} from temp.main.taking_over)", [release_id])
-    con.execute("drop table temp.main.taking_over")
-
-
-def _count_revisions(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> None:
-    """The release's revisions against the vintage it takes each period over from: `<table>_revisions` counts
-    and the largest revised values."""
-    p, t, v = spec.period, spec.name, spec.values[0]
+    covered = con.execute(f"select count(*) from ({_covered(spec)})", {"rid": release_id}).fetchone()[0]
+    taken = con.execute(f"select count(*) from {draft.taking_over}").fetchone()[0]
+    if taken < covered:  # an older vintage published late
+        discard(con, draft)
+        return None
+    v = spec.values[0]
     keys = " and ".join(f"o.{k} is not distinct from n.{k}" for k in spec.keys)
     changed = " or ".join(f"o.{c} is distinct from n.{c}" for c in spec.values)
     key_columns = ", ".join(f"coalesce(o.{k}, n.{k}) as {k}" for k in spec.keys)
-    con.execute(f"""create or replace temp table compared as
+    con.execute(f"""create or replace temp table plan_{t}_compared as
         with old_side as (
-            select l.* from {t}_latest as l join temp.main.taking_over as w on w.{p} = l.{p} and w.holder = l.release_id
+            select l.* from {t}_latest as l join {draft.taking_over} as w on w.{p} = l.{p} and w.holder = l.release_id
         ),
         new_side as (
-            select n.* from {t} as n join temp.main.taking_over as w on w.{p} = n.{p}
+            select n.* from {t} as n join {draft.taking_over} as w on w.{p} = n.{p}
             where n.release_id = $rid and w.holder is not null
         )
         select coalesce(o.{p}, n.{p}) as {p}, {key_columns}, o.release_id as old_release_id,
@@ -142,12 +170,47 @@ def _count_revisions(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id
                  else 'revised' end as change
         from old_side as o full outer join new_side as n on o.{p} = n.{p} and {keys}
         where {changed}""", {"rid": release_id})
+    con.execute(f"""create or replace temp table plan_{t}_incoming as
+        select * from {t} where release_id = ? and {p} in (select {p} from {draft.taking_over})""", [release_id])
+    return draft
+
+
+def apply(con: duckdb.DuckDBPyConnection, plan: Plan) -> bool:
+    """Write a plan in the open transaction: the release's revision counts, and its periods into `_latest`. Nothing
+    is written, and False comes back, when `_latest` no longer holds what the plan was worked out from (another
+    writer published a release of the table meanwhile): publish then works it out again inside the transaction."""
+    spec, release_id = plan.spec, plan.release_id
+    if _holders(con, spec, release_id) != plan.holders:
+        return False
+    p, t = spec.period, spec.name
     for table in ("release_revisions", "release_largest_revisions"):
         con.execute(f"delete from {table} where release_id = ? and table_name = '{t}'", [release_id])
     con.execute(f"""insert into release_revisions
         select $rid, '{t}', count(*) filter (where change = 'revised'), count(*) filter (where change = 'added'),
             count(*) filter (where change = 'removed'), count(distinct {p})
-        from temp.main.compared having count(*) > 0""", {"rid": release_id})
-    con.execute(_largest_insert(spec, "(select $rid as release_id, * from temp.main.compared where change = 'revised')"),
+        from {plan.compared} having count(*) > 0""", {"rid": release_id})
+    con.execute(_largest_insert(spec, f"(select $rid as release_id, * from {plan.compared} where change = 'revised')"),
                 {"rid": release_id})
-    con.execute("drop table temp.main.compared")
+    con.execute(f"delete from {t}_latest where {p} in (select {p} from {plan.taking_over})")
+    con.execute(f"insert into {t}_latest select * from {plan.incoming}")
+    return True
+
+
+def discard(con: duckdb.DuckDBPyConnection, plan: Plan | None) -> None:
+    """Drop a plan's temp tables."""
+    if plan is not None:
+        for table in (plan.taking_over, plan.compared, plan.incoming):
+            con.execute(f"drop table if exists {table}")
+
+
+def publish(con: duckdb.DuckDBPyConnection, spec: TableSpec, release_id: str) -> None:
+    """Bring `<table>_latest` and `release_revisions` up to date for one newly published release (in the open
+    transaction: worked out and written at once)."""
+    planned = plan(con, spec, release_id)
+    if planned is None:
+        rebuild(con, spec)
+        return
+    try:
+        apply(con, planned)
+    finally:
+        discard(con, planned)

@@ -106,8 +106,8 @@ class Store:
         if on_lake and self._schema_current(tables):
             return  # every writer opens the store: do not make them all race to re-create views
         self.write(write)
-        if on_lake:
-            self.write(lambda: lake.tune_tables(self.con))  # table options need committed tables
+        if on_lake and not lake.options_current(self.con):
+            self.write(lambda: lake.ensure_options(self.con))  # a table's options need the table committed
 
     def _schema_current(self, tables: list[TableSpec]) -> bool:
         """Whether the DuckLake already has every table and view this version creates."""
@@ -116,7 +116,7 @@ class Store:
             " union all select view_name from duckdb_views() where database_name = current_database()").fetchall()}
         need = {p.stem for p in (sql_dir() / "tables").glob("*.sql")} | {p.stem for p in (sql_dir() / "views").glob("*.sql")}
         need |= {"write_tokens"} | {f"{s.name}_revisions" for s in tables} | {f"{s.name}_latest" for s in tables}
-        return need <= have
+        return need <= have and lake.options_current(self.con)
 
     # ValidatorCache, for conditional HTTP requests
     def stored_copy(self, url: str) -> StoredCopy | None:
@@ -196,17 +196,28 @@ class Store:
         """Publish or quarantine a validated release, and bring `<table>_latest` up to date, in one transaction."""
         from claimwatch.store import latest
 
+        release = self.release(release_id)
+        plans = {}  # worked out before the transaction (reading only), written in it: a short write transaction
+        if status == "published" and release["status"] != "published":
+            plans = {spec.name: latest.plan(self.con, spec, release_id) for spec in TABLES_BY_SOURCE[release["source"]]}
+
         def write() -> None:
             release = self.release(release_id)
             before = release["status"]
             self.con.execute("update releases set status = ?, reason = ? where release_id = ?", [status, reason, release_id])
             for spec in TABLES_BY_SOURCE[release["source"]]:
                 if status == "published" and before != "published":
-                    latest.publish(self.con, spec, release_id)
+                    planned = plans.get(spec.name)
+                    if planned is None or not latest.apply(self.con, planned):
+                        latest.publish(self.con, spec, release_id)  # an older vintage, or the plan went stale
                 elif before == "published" and status != "published":
                     latest.rebuild(self.con, spec)
 
-        self.write(write, "releases")
+        try:
+            self.write(write, "releases")
+        finally:
+            for planned in plans.values():
+                latest.discard(self.con, planned)
 
     def release_memory(self) -> None:
         """Hand back what the last step left in memory: DuckDB's cache of table blocks (they are on disk; a lowered

@@ -15,6 +15,7 @@ T = TypeVar("T")
 ATTEMPTS = 12  # a writer losing 12 races in a row is stuck, not unlucky: the error goes up
 FIRST_WAIT = 0.05  # seconds; doubled per attempt, with jitter, up to MAX_WAIT
 MAX_WAIT = 2.0
+RETRIES = {"conflicts": 0, "seconds_lost": 0.0}  # this process's conflicts retried and the seconds they cost (benchmarks)
 
 
 def rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -33,6 +34,7 @@ def transaction(con: duckdb.DuckDBPyConnection, body: Callable[[], T], *tokens: 
     writer: nothing conflicts, and `body` runs once.
     """
     for attempt in range(1, attempts + 1):
+        started = time.perf_counter()
         con.execute("begin transaction")
         try:
             bump(con, *tokens)
@@ -43,5 +45,7 @@ def transaction(con: duckdb.DuckDBPyConnection, body: Callable[[], T], *tokens: 
             rollback(con)
             if attempt == attempts or not is_conflict(exc) or not is_lake(con):
                 raise
+            RETRIES["conflicts"] += 1
+            RETRIES["seconds_lost"] += time.perf_counter() - started
             time.sleep(min(MAX_WAIT, FIRST_WAIT * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
     raise AssertionError("unreachable")

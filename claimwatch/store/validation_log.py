@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 
+from claimwatch.store.lake import insert_many
 from claimwatch.store.transact import transaction
 from claimwatch.validation import ReleaseValidation
 
@@ -36,8 +37,7 @@ def record_validation(con: duckdb.DuckDBPyConnection, validation: ReleaseValidat
                 validation.seconds, str(docs_dir) if docs_dir else None, _json(validation.rows_frames),
             ],
         )
-        if rows:
-            con.executemany("insert into validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        insert_many(con, "validation_results", None, rows)
 
     transaction(con, write)
     return validation_id

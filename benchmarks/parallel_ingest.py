@@ -1,0 +1,182 @@
+"""Time the recorded ingest with several worker processes on a DuckLake store, against the DuckDB file (issue #17).
+
+Usage: uv run python benchmarks/parallel_ingest.py [--releases ../shared/data] [--workers 1,2,4] [--repeat 1] [--smoke]
+Each run ingests every recorded release into a new, empty store the way `claimwatch.parallel.ingest_parallel`
+does: N worker processes (spawned, each with its own store connection and GX context) take the sources heaviest
+first and run stage -> audit -> publish under each source's lock; the claims are evaluated once at the end, in the
+parent (no Data Docs). The DuckDB file takes the same path with one worker (it allows one writer). The DuckLake's
+catalog is a throwaway PostgreSQL started here (claimwatch/devtools/pg.py) with pg_stat_statements loaded.
+
+Reported per run: wall seconds (workers' part and evaluation), CPU seconds of the worker processes and of this one
+(getrusage), the cores that amounts to, conflicts retried and the seconds their discarded attempts took, and per
+published release the catalog's PostgreSQL statements (pg_stat_statements calls of that database: every statement,
+including BEGIN/COMMIT and the COPYs DuckLake reads with; a multi-statement commit counts each statement) and
+transactions (pg_stat_database xact_commit + xact_rollback). The load average is printed: the machine may be
+shared. The goal (2 workers at least 1.5x faster than 1 on a 2-core machine) is reported, not failed; an error
+exits non-zero. --smoke (what CI runs): two small sources, workers 1 and 2, no figures worth reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from claimwatch.devtools.pg import PostgresServer, running_server
+from claimwatch.ingest import recorded_entries
+from claimwatch.parallel import ingest_parallel, source_weights
+from claimwatch.sources import all_sources
+from claimwatch.store.location import parse_store
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE_FOLDERS = ("cbp_southwest_land_border_encounters", "dhs_ohss_khsm_usbp_encounters")
+GOAL = 1.5  # 2 workers against 1, on the DuckLake
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def catalog_counts(server: PostgresServer, dbname: str) -> tuple[int, int]:
+    """(statements, transactions) the catalog database has run so far."""
+    server.psql("select pg_stat_clear_snapshot()")
+    statements = server.psql(f"select coalesce(sum(calls), 0) from pg_stat_statements where dbid = "
+                             f"(select oid from pg_database where datname = '{dbname}')").strip()
+    transactions = server.psql(f"select xact_commit + xact_rollback from pg_stat_database where datname = '{dbname}'"
+                               ).strip()
+    return int(statements), int(transactions)
+
+
+def one_run(kind: str, workers: int, releases: Path, names: list[str], tmp: Path, server: PostgresServer) -> dict:
+    """One ingest of every recorded release into a new store; its figures."""
+    if kind == "file":
+        setting, dbname = str(tmp / f"file-{time.monotonic_ns()}" / "claimwatch.duckdb"), None
+        data_path = None
+    else:
+        dbname = server.new_database()
+        setting, data_path = server.store_setting(dbname), tmp / f"lake-{dbname}"
+    location = parse_store(setting, data_path)
+    before = catalog_counts(server, dbname) if dbname else (0, 0)
+    load = os.getloadavg()[0]
+    children, me, started = cpu_seconds(resource.RUSAGE_CHILDREN), cpu_seconds(resource.RUSAGE_SELF), time.perf_counter()
+    done = ingest_parallel(location, names, workers, releases=releases)
+    wall = time.perf_counter() - started
+    cpu_workers, cpu_parent = cpu_seconds(resource.RUSAGE_CHILDREN) - children, cpu_seconds(resource.RUSAGE_SELF) - me
+    bad = [f"{o.release_id or o.label}: {o.status} {o.detail}" for o in done.outcomes if o.status != "published"]
+    if bad or done.busy:
+        raise RuntimeError(f"{kind} x{workers}: not published: {bad} busy: {done.busy}")
+    after = catalog_counts(server, dbname) if dbname else (0, 0)
+    published = len(done.outcomes)
+    return {"store": kind, "workers": workers, "wall": wall, "ingest": done.ingest_seconds,
+            "evaluate": done.evaluate_seconds, "cpu_workers": cpu_workers, "cpu_parent": cpu_parent,
+            "cores_used": (cpu_workers + cpu_parent) / wall, "conflicts": done.retries["conflicts"],
+            "seconds_lost": done.retries["seconds_lost"], "releases": published, "load_average": load,
+            "statements_per_release": (after[0] - before[0]) / published if dbname else None,
+            "transactions_per_release": (after[1] - before[1]) / published if dbname else None}
+
+
+def smoke_releases(releases: Path, folder: Path) -> Path:
+    folder.mkdir()
+    for name in SMOKE_FOLDERS:
+        os.symlink(releases / name, folder / name)
+    return folder
+
+
+def git_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def median_of(runs: list[dict], key: str) -> float | None:
+    values = [r[key] for r in runs if r[key] is not None]
+    return statistics.median(values) if values else None
+
+
+def report(r: dict) -> None:
+    print(f"\n{r['releases']} recorded releases of {len(r['sources'])} sources{' (smoke)' if r['smoke'] else ''}, "
+          f"{r['cpus']} CPUs, {r['repeat']} repeat(s), commit {r['commit'][:10]}; medians")
+    print(f"{'store':10s} {'workers':>7s} {'wall s':>7s} {'ingest':>7s} {'eval':>6s} {'CPU s':>6s} {'cores':>5s} "
+          f"{'retries':>7s} {'lost s':>6s} {'stmts/rel':>9s} {'xacts/rel':>9s} {'speedup':>7s} {'load':>5s}")
+    base = r["summary"][0]["wall"] if r["summary"] else None
+    lake1 = next((s["wall"] for s in r["summary"] if s["store"] == "ducklake" and s["workers"] == 1), None)
+    for s in r["summary"]:
+        speed = (lake1 / s["wall"]) if s["store"] == "ducklake" and lake1 else (base / s["wall"])
+        s["speedup_vs_lake_1"] = speed if s["store"] == "ducklake" else None
+        per = lambda k: f"{s[k]:9.0f}" if s[k] is not None else f"{'-':>9s}"  # noqa: E731
+        print(f"{s['store']:10s} {s['workers']:7d} {s['wall']:7.1f} {s['ingest']:7.1f} {s['evaluate']:6.1f} "
+              f"{s['cpu']:6.1f} {s['cores_used']:5.2f} {s['conflicts']:7.0f} {s['seconds_lost']:6.1f} "
+              f"{per('statements_per_release')} {per('transactions_per_release')} "
+              f"{(f'{speed:6.2f}x' if s['store'] == 'ducklake' else '      -'):>7s} {s['load_average']:5.1f}")
+    two = next((s for s in r["summary"] if s["store"] == "ducklake" and s["workers"] == 2), None)
+    if two and lake1:
+        ratio = lake1 / two["wall"]
+        r["goal"] = {"two_workers_over_one": ratio, "goal": GOAL, "met": ratio >= GOAL}
+        print(f"\ngoal: 2 workers {ratio:.2f}x faster than 1 on the DuckLake (goal >= {GOAL}x): "
+              f"{'met' if ratio >= GOAL else 'NOT met'}")
+        one = next(s for s in r["summary"] if s["store"] == "ducklake" and s["workers"] == 1)
+        print(f"  CPU: {one['cpu']:.1f} s with 1 worker, {two['cpu']:.1f} s with 2 (+{two['cpu'] - one['cpu']:.1f} s: "
+              f"a second interpreter's imports and GX context, {two['seconds_lost']:.1f} s of attempts lost to "
+              f"{two['conflicts']:.0f} conflicts); cores obtained {one['cores_used']:.2f} -> {two['cores_used']:.2f} "
+              f"of {r['cpus']} (load average {two['load_average']:.1f} at the start of the 2-worker run)")
+        longest = max(r["source_bytes"].values()) / sum(r["source_bytes"].values())
+        print(f"  the heaviest source is {longest:.0%} of the recorded bytes: a source is one worker's, so it bounds the"
+              " workers' part from below")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--releases", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true", help="two small sources, workers 1 and 2: checks the script runs")
+    args = parser.parse_args()
+    counts = [1, 2] if args.smoke else [int(w) for w in args.workers.split(",")]
+    r: dict = {"machine": f"{platform.machine()} {platform.python_version()}", "cpus": os.cpu_count(),
+               "load_average_at_start": os.getloadavg(), "commit": git_commit(), "smoke": args.smoke,
+               "repeat": 1 if args.smoke else args.repeat, "workers": counts, "runs": []}
+    with tempfile.TemporaryDirectory() as tmp, running_server({"shared_preload_libraries": "pg_stat_statements"}) as pg:
+        tmp = Path(tmp)
+        pg.psql("create extension if not exists pg_stat_statements")
+        releases = smoke_releases(args.releases.resolve(), tmp / "smoke") if args.smoke else args.releases.resolve()
+        entries = recorded_entries(releases, all_sources().values())[0]
+        r["sources"] = sorted({s.name for s, _ in entries})
+        r["releases"] = len(entries)
+        r["source_bytes"] = source_weights(r["sources"], releases)
+        plan = [("file", 1)] + [("ducklake", w) for w in counts]
+        for _ in range(r["repeat"]):
+            for kind, workers in plan:
+                run = one_run(kind, workers, releases, r["sources"], tmp, pg)
+                r["runs"].append(run)
+                say(f"{kind} x{workers}: {run['wall']:.1f} s (ingest {run['ingest']:.1f}, evaluate {run['evaluate']:.1f});"
+                    f" CPU {run['cpu_workers'] + run['cpu_parent']:.1f} s; {run['conflicts']} conflicts retried;"
+                    f" load {run['load_average']:.1f}")
+        r["summary"] = []
+        for kind, workers in plan:
+            runs = [x for x in r["runs"] if x["store"] == kind and x["workers"] == workers]
+            s = {"store": kind, "workers": workers}
+            for key in ("wall", "ingest", "evaluate", "conflicts", "seconds_lost", "statements_per_release",
+                        "transactions_per_release", "load_average", "cores_used"):
+                s[key] = median_of(runs, key)
+            s["cpu"] = statistics.median(x["cpu_workers"] + x["cpu_parent"] for x in runs)
+            r["summary"].append(s)
+    report(r)
+    out = Path(__file__).parent / "results" / "parallel_ingest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(r, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
