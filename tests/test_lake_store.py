@@ -31,7 +31,7 @@ from claimwatch.sources import TABLES_BY_SOURCE, all_sources, all_tables
 from claimwatch.sql_guard import RefusedQuery, guarded_connection, run_read
 from claimwatch.store import open_store
 from claimwatch.store.location import parse_store
-from pg_server import free_port, pg_bin
+from claimwatch.devtools.pg import free_port, pg_bin
 from test_cli import claimwatch_command
 
 pytestmark = pytest.mark.lake
