@@ -14,6 +14,7 @@ from pathlib import Path
 from claimwatch.errors import ClaimwatchError
 from claimwatch.sources import TABLES_BY_SOURCE
 from claimwatch.store import Store
+from claimwatch.store.transact import snapshot
 from claimwatch.store.validation_log import latest_outcome, record_validation
 from claimwatch.validation import ReleaseValidation, Validator
 
@@ -45,7 +46,8 @@ class Auditor:
             raise ClaimwatchError(f"no release {release_id!r} in {self.store.path}")
         if release["status"] == "rejected":
             raise ClaimwatchError(f"{release_id} was rejected when parsed ({release['reason']}): it has no rows to validate")
-        validation = self.validator.validate(self.store.con, TABLES_BY_SOURCE[release["source"]], release_id)
+        with snapshot(self.store.con):  # a DuckLake: the frames' queries in one snapshot, one catalog transaction
+            validation = self.validator.validate(self.store.con, TABLES_BY_SOURCE[release["source"]], release_id)
         record_validation(self.store.con, validation, self.docs_dir)
         return validation
 

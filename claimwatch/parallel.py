@@ -39,10 +39,11 @@ class WorkerResult:
     busy: dict[str, str] = field(default_factory=dict)
     pid: int = field(default_factory=os.getpid)
     retries: dict = field(default_factory=dict)  # the process's conflicts retried so far (store/transact.py RETRIES)
+    seconds: dict[str, float] = field(default_factory=dict)  # each source's wall time
 
     def to_json(self) -> str:
         return json.dumps({"outcomes": [asdict(o) for o in self.outcomes], "busy": self.busy, "pid": self.pid,
-                           "retries": self.retries}, default=str)
+                           "retries": self.retries, "seconds": self.seconds}, default=str)
 
 
 def _sources(names: list[str], mirror: str | None):
@@ -64,11 +65,13 @@ def ingest_sources(store, names: list[str], *, releases: Path | None = None, mir
 
     result = WorkerResult()
     for source in _sources(names, mirror):
+        started = time.perf_counter()
         try:
             result.outcomes += pipeline.ingest_source(store, source, releases=releases, auditor=auditor,
                                                       lock_wait_seconds=lock_wait_seconds)
         except StoreBusyError as exc:
             result.busy[source.name] = str(exc)
+        result.seconds[source.name] = time.perf_counter() - started
     result.retries = dict(RETRIES)
     return result
 
@@ -94,7 +97,9 @@ def _start_worker(setting: str, data_path: str | None) -> None:
     from claimwatch.store.location import parse_store
 
     store = open_store(parse_store(setting, data_path))
-    _WORKER.update(store=store, auditor=Auditor(store))
+    auditor = Auditor(store)
+    auditor.validator  # Great Expectations' import and context (~5 s of CPU): once per process, before any source
+    _WORKER.update(store=store, auditor=auditor)
     atexit.register(store.close)
 
 
@@ -113,6 +118,7 @@ class ParallelIngest:
     ingest_seconds: float = 0.0  # the workers' part: from starting them to the last source done
     evaluate_seconds: float = 0.0
     retries: dict = field(default_factory=dict)  # conflicts retried by every worker, and the seconds they cost
+    source_seconds: dict[str, float] = field(default_factory=dict)  # each source's wall time in its worker
 
 
 def ingest_parallel(store_setting, names: list[str], workers: int, *, releases: Path | None = None,
@@ -150,7 +156,9 @@ def ingest_parallel(store_setting, names: list[str], workers: int, *, releases: 
         retries[key] = sum(by_process.values())
     with open_store(location) as store:
         evaluated = pipeline.evaluate(store, load_catalogs() if catalogs is None else catalogs)
-    return ParallelIngest(outcomes, busy, evaluated, ingested - started, time.perf_counter() - ingested, retries)
+    seconds = {n: t for r in results.values() for n, t in r.seconds.items()}
+    return ParallelIngest(outcomes, busy, evaluated, ingested - started, time.perf_counter() - ingested, retries,
+                          seconds)
 
 
 def main(argv: list[str] | None = None) -> int:

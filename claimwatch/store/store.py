@@ -18,7 +18,7 @@ from claimwatch.sources import TABLES_BY_SOURCE, all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
 from claimwatch.store import lake
 from claimwatch.store.location import StoreLocation, parse_store
-from claimwatch.store.transact import rollback, transaction
+from claimwatch.store.transact import rollback, snapshot, transaction
 from claimwatch.store.views import revisions_view
 
 if TYPE_CHECKING:
@@ -199,7 +199,9 @@ class Store:
         release = self.release(release_id)
         plans = {}  # worked out before the transaction (reading only), written in it: a short write transaction
         if status == "published" and release["status"] != "published":
-            plans = {spec.name: latest.plan(self.con, spec, release_id) for spec in TABLES_BY_SOURCE[release["source"]]}
+            with snapshot(self.con):
+                plans = {spec.name: latest.plan(self.con, spec, release_id)
+                         for spec in TABLES_BY_SOURCE[release["source"]]}
 
         def write() -> None:
             release = self.release(release_id)
