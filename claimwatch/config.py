@@ -12,11 +12,17 @@ def db_path(explicit: str | Path | None = None):
     """The store (claimwatch/store/location.py): an explicit setting (--store or --db), else $CLAIMWATCH_STORE, else
     $CLAIMWATCH_DB, else the DuckDB file data/claimwatch.duckdb. A DuckDB file comes back as its Path, a DuckLake
     as its StoreLocation (both print as the setting)."""
+    setting = explicit or os.environ.get("CLAIMWATCH_STORE") or os.environ.get("CLAIMWATCH_DB") or DEFAULT_DB
+    location = store_location(setting)
+    return location if location.is_lake else location.path
+
+
+def store_location(setting):
+    """The store a setting (a path, a `duckdb:`/`ducklake:` setting or a StoreLocation) names, a DuckLake's data
+    folder taken from $CLAIMWATCH_DATA_PATH."""
     from claimwatch.store.location import parse_store
 
-    setting = explicit or os.environ.get("CLAIMWATCH_STORE") or os.environ.get("CLAIMWATCH_DB") or DEFAULT_DB
-    location = parse_store(setting, data_path())
-    return location if location.is_lake else location.path
+    return parse_store(setting, data_path())
 
 
 def data_path(explicit: str | Path | None = None) -> str | None:

@@ -30,10 +30,9 @@ def run_lock(db: str | Path, wait_seconds: float = 0.0, poll_seconds: float = 1.
     A DuckLake store has several writers by design: no file lock; each source's ingest takes its own lock in the
     store (claimwatch/store/source_lock.py) and every transaction retries on conflict (claimwatch/store/transact.py).
     """
-    from claimwatch.config import data_path
-    from claimwatch.store.location import parse_store
+    from claimwatch.config import store_location
 
-    if parse_store(db, data_path()).is_lake:
+    if store_location(db).is_lake:
         yield None
         return
     path = lock_path(db)

@@ -16,6 +16,7 @@ import duckdb
 
 from claimwatch.errors import ClaimwatchError
 from claimwatch.store import lake
+from claimwatch.store.lake import first_line
 from claimwatch.store.location import StoreLocation
 from claimwatch.store.store import _connect, require_store
 
@@ -48,11 +49,6 @@ def explained(con: duckdb.DuckDBPyConnection, text: str) -> list:
         return con.extract_statements(text[found.end():]) if found else []
     except duckdb.Error:
         return []
-
-
-def first_line(exc: BaseException) -> str:
-    """DuckDB's message without its multi-line context."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def run_read(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[tuple]]:

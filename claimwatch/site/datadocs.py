@@ -12,10 +12,9 @@ DOCS_FOLDER = "validation-docs"  # inside the site folder
 def site_folder(db) -> Path:
     """The site folder of a store: data/site for the default claimwatch.duckdb, else data/<name>-site; a DuckLake's
     is `site/` in its data folder ($CLAIMWATCH_DATA_PATH), never a folder named after its setting."""
-    from claimwatch.config import data_path
-    from claimwatch.store.location import parse_store
+    from claimwatch.config import store_location
 
-    location = parse_store(db, data_path())
+    location = store_location(db)
     if location.is_lake:
         return location.home / "site"
     db = location.path

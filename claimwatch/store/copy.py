@@ -19,10 +19,10 @@ from pathlib import Path
 
 import duckdb
 
-from claimwatch.errors import ClaimwatchError, NoStoreError, StoreBusyError, StoreError
+from claimwatch.errors import ClaimwatchError, NoStoreError, StoreError
 from claimwatch.store.lake import TOKENS, first_line, lake_ddl
 from claimwatch.store.location import StoreLocation, parse_store
-from claimwatch.store.store import open_store, require_store, store_problem
+from claimwatch.store.store import _connect, open_store, require_store
 from claimwatch.store.transact import transaction
 
 SOURCE = "src"
@@ -123,12 +123,9 @@ def check_source(location: StoreLocation) -> Path:
                            " (give the file with --db)")
     path = require_store(location)
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = _connect(path, read_only=True)  # a busy file or a known problem: StoreBusyError / StoreError
     except duckdb.Error as exc:
-        if "lock" in str(exc).lower():
-            raise StoreBusyError(f"{path}: in use by another claimwatch run or program; wait for it to finish"
-                                 " and retry") from None
-        raise StoreError(store_problem(path, exc) or f"{path}: cannot be read ({first_line(exc)})") from None
+        raise StoreError(f"{path}: cannot be read ({first_line(exc)})") from None
     with con:
         if not con.execute("select 1 from duckdb_tables() where table_name = 'releases'").fetchone():
             raise NoStoreError(f"{path}: a DuckDB file but not a claimwatch store (it has no releases table)")

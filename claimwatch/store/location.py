@@ -10,7 +10,6 @@ flows fill $PGPASSWORD from the Secret block `claimwatch-store-password`. Pure: 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,11 +51,6 @@ class StoreLocation:
             return self.path.name
         words = dict(w.split("=", 1) for w in self.conninfo.split())
         return f"ducklake {words.get('dbname', 'postgres')}@{words.get('host', 'localhost')}"
-
-    @property
-    def key(self) -> str:
-        """A stable id of this store (for lock names and caches)."""
-        return hashlib.sha256(str(self).encode()).hexdigest()[:12]
 
     @property
     def parent(self) -> Path:

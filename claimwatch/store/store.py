@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from claimwatch.config import data_path, duckdb_memory_limit, project_dir
+from claimwatch.config import duckdb_memory_limit, project_dir, store_location
 from claimwatch.errors import NoStoreError, StoreBusyError, StoreError
 from claimwatch.sources import TABLES_BY_SOURCE, all_tables
 from claimwatch.sources.base import Candidate, ParsedRelease, TableSpec
@@ -198,8 +198,8 @@ class Store:
 
         release = self.release(release_id)
         plans = {}  # worked out before the transaction (reading only), written in it: a short write transaction
-        if status == "published" and release["status"] != "published":
-            with snapshot(self.con):
+        if self.location.is_lake and status == "published" and release["status"] != "published":
+            with snapshot(self.con):  # one writer of a file store: its transaction is short as it is
                 plans = {spec.name: latest.plan(self.con, spec, release_id)
                          for spec in TABLES_BY_SOURCE[release["source"]]}
 
@@ -300,7 +300,7 @@ def _connect(path: Path, read_only: bool, config: dict | None = None) -> duckdb.
 
 def require_store(path: str | Path | StoreLocation) -> Path | StoreLocation:
     """An existing store, else NoStoreError (only ingest, run and replay create one); a file store's path."""
-    location = parse_store(path, data_path())
+    location = store_location(path)
     if location.is_lake:
         return location
     if not location.path.is_file():
@@ -315,7 +315,7 @@ def open_store(path: str | Path | StoreLocation, tables: Iterable[TableSpec] | N
 
     With `create=False` (or read-only) a missing file store is a NoStoreError: no file and no folder is made.
     """
-    location = parse_store(path, data_path())
+    location = store_location(path)
     if location.is_lake:
         return _open_lake(location, tables, read_only)
     path = location.path
