@@ -126,14 +126,23 @@ def ingest_parallel(store_setting, names: list[str], workers: int, *, releases: 
     """Ingest these sources with `workers` processes (each with its own connection), the heaviest sources first,
     then evaluate the claims once. The store (a DuckLake; a DuckDB file allows one writer: use `workers=1` or
     pipeline.ingest) is created first, so the workers do not race to create its tables."""
-    from claimwatch import pipeline
-    from claimwatch.claims.catalog import load_catalogs
-    from claimwatch.store import open_store
+    from claimwatch.run_lock import run_lock
     from claimwatch.store.location import parse_store
 
     location = parse_store(store_setting, config.data_path())
     if not location.is_lake and workers > 1:
         raise ValueError(f"{location}: a DuckDB file store has one writer; several workers need a DuckLake store")
+    if location.is_lake:  # the sources' locks in the store
+        return _ingest_parallel(location, names, workers, releases, mirror, catalogs, lock_wait_seconds)
+    with run_lock(location.path):  # a DuckDB file: its run lock, as every writer takes it
+        return _ingest_parallel(location, names, workers, releases, mirror, catalogs, lock_wait_seconds)
+
+
+def _ingest_parallel(location, names, workers, releases, mirror, catalogs, lock_wait_seconds) -> ParallelIngest:
+    from claimwatch import pipeline
+    from claimwatch.claims.catalog import load_catalogs
+    from claimwatch.store import open_store
+
     open_store(location).close()
     weights = source_weights(names, releases)
     order = sorted(names, key=lambda n: -weights[n])
