@@ -27,6 +27,7 @@ from pathlib import Path
 from claimwatch import config
 from claimwatch.errors import StoreBusyError
 from claimwatch.ingest import Outcome, recorded_entries
+from claimwatch.store.location import parse_store
 
 _WORKER: dict = {}  # the worker process's own store and auditor, opened once by `_start_worker`
 
@@ -94,7 +95,6 @@ def _start_worker(setting: str, data_path: str | None) -> None:
 
     from claimwatch.audit import Auditor
     from claimwatch.store import open_store
-    from claimwatch.store.location import parse_store
 
     store = open_store(parse_store(setting, data_path))
     auditor = Auditor(store)
@@ -127,14 +127,11 @@ def ingest_parallel(store_setting, names: list[str], workers: int, *, releases: 
     then evaluate the claims once. The store (a DuckLake; a DuckDB file allows one writer: use `workers=1` or
     pipeline.ingest) is created first, so the workers do not race to create its tables."""
     from claimwatch.run_lock import run_lock
-    from claimwatch.store.location import parse_store
 
-    location = parse_store(store_setting, config.data_path())
+    location = config.store_location(store_setting)
     if not location.is_lake and workers > 1:
         raise ValueError(f"{location}: a DuckDB file store has one writer; several workers need a DuckLake store")
-    if location.is_lake:  # the sources' locks in the store
-        return _ingest_parallel(location, names, workers, releases, mirror, catalogs, lock_wait_seconds)
-    with run_lock(location.path):  # a DuckDB file: its run lock, as every writer takes it
+    with run_lock(str(location)):  # a DuckDB file's run lock, as every writer takes it (a DuckLake: none, the sources' locks)
         return _ingest_parallel(location, names, workers, releases, mirror, catalogs, lock_wait_seconds)
 
 
@@ -182,7 +179,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirror", help="a base URL serving every agency's paths")
     parser.add_argument("--lock-wait", type=float, default=0.0, help="seconds to wait for a source another run holds")
     args = parser.parse_args(argv)
-    from claimwatch.store.location import parse_store
 
     setting = args.store or os.environ.get("CLAIMWATCH_STORE") or os.environ.get("CLAIMWATCH_DB") or config.DEFAULT_DB
     with open_store(parse_store(setting, config.data_path(args.data_path))) as store:
