@@ -131,7 +131,7 @@ def ingest_parallel(store_setting, names: list[str], workers: int, *, releases: 
     location = config.store_location(store_setting)
     if not location.is_lake and workers > 1:
         raise ValueError(f"{location}: a DuckDB file store has one writer; several workers need a DuckLake store")
-    with run_lock(str(location)):  # a DuckDB file's run lock, as every writer takes it (a DuckLake: none, the sources' locks)
+    with run_lock(location):  # a DuckDB file's run lock, as every writer takes it (a DuckLake: none, the sources' locks)
         return _ingest_parallel(location, names, workers, releases, mirror, catalogs, lock_wait_seconds)
 
 

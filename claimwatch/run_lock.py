@@ -24,7 +24,7 @@ def lock_path(db: str | Path) -> Path:
 
 
 @contextmanager
-def run_lock(db: str | Path, wait_seconds: float = 0.0, poll_seconds: float = 1.0) -> Iterator[Path]:
+def run_lock(db, wait_seconds: float = 0.0, poll_seconds: float = 1.0) -> Iterator[Path]:
     """Hold the store's run lock; wait up to `wait_seconds` for another run to finish, else raise StoreBusyError.
 
     A DuckLake store has several writers by design: no file lock; each source's ingest takes its own lock in the
@@ -32,9 +32,11 @@ def run_lock(db: str | Path, wait_seconds: float = 0.0, poll_seconds: float = 1.
     """
     from claimwatch.config import store_location
 
-    if store_location(db).is_lake:
+    location = store_location(db)  # a path, a setting, or a StoreLocation (which keeps its own data folder)
+    if location.is_lake:
         yield None
         return
+    db = location.path
     path = lock_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
