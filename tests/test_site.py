@@ -183,6 +183,38 @@ def test_a_chart_is_drawn_again_only_when_what_it_shows_changed(built_db, tmp_pa
     assert redrawn.read_bytes().startswith(b"\x89PNG")
 
 
+def _republish(store, source: str) -> str:
+    """Publish the newest release of `source` again under a new id, row for row the same: a release that moves no point."""
+    from claimwatch.sources import TABLES_BY_SOURCE
+
+    old = store.con.execute("select release_id from releases where source = ? and status = 'published'"
+                            " order by ingested_at desc limit 1", [source]).fetchone()[0]
+    new = old.split("@")[0] + "-again@" + "0" * 12
+    store.con.execute("insert into releases select * replace (? as release_id, 'staged' as status,"
+                      " ingested_at + interval 1 second as ingested_at) from releases where release_id = ?", [new, old])
+    for spec in TABLES_BY_SOURCE[source]:
+        store.con.execute(f"insert into {spec.name} select * replace (? as release_id) from {spec.name}"
+                          " where release_id = ?", [new, old])
+    store.set_status(new, "published", None)
+    return new
+
+
+def test_a_release_that_moves_no_point_of_a_chart_draws_nothing_again(built_db, tmp_path):
+    db = shutil.copyfile(built_db, tmp_path / built_db.name)
+    out = tmp_path / "site"
+    charts = out / OPED_DIR / "charts"
+    with open_store(db) as store:
+        build_site(store.con, load_catalogs(), out, db.name)
+        key = (charts / "mexico_exports_2024.key").read_text()
+        for name in ("png", "vintages.png"):
+            (charts / f"mexico_exports_2024.{name}").write_bytes(b"the previous build's file")
+        _republish(store, "census_trade")
+        build_site(store.con, load_catalogs(), out, db.name)
+    assert (charts / "mexico_exports_2024.key").read_text() == key  # the key is what the chart shows, not the release list
+    assert (charts / "mexico_exports_2024.png").read_bytes() == b"the previous build's file"
+    assert (charts / "mexico_exports_2024.vintages.png").read_bytes() == b"the previous build's file"
+
+
 def _chart_text_px(page) -> list[tuple[str, float]]:
     """Each chart's smallest text as rendered: its size in the PNG (min-text-px) scaled to the image's shown width."""
     found = []

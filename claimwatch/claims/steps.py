@@ -276,12 +276,6 @@ def with_changes(claim: Claim, steps: list[Step]) -> list[Step]:
     return found
 
 
-def published_inputs(con: duckdb.DuckDBPyConnection, claims: Iterable[Claim]) -> dict[str, list[str]]:
-    """Per claim, the published releases of its sources, oldest first (one query for all of them)."""
-    published = _published(con)
-    return {claim.id: [rid for rid, _ in _inputs(published, claim)] for claim in claims}
-
-
 def unstored_vintages(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim) -> list[str]:
     """The published releases of the claim's sources it has no stored step as of (what `backfill` would evaluate)."""
     return _unstored(_published(con), _stored(con, catalog.article_id), claim)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import duckdb
 
-from claimwatch.charts import PHONE, claim_chart_png
+from claimwatch.charts import PHONE, ChartData, chart_data, render_png
 from claimwatch.ladder_chart import Ladder, render_ladder_png
 from claimwatch.site.vintages import ladder as vintage_ladder, vintage_series, cache_bytes
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
 from claimwatch.claims.steps import (Step, _inputs, _published, claim_changes, claim_hash, current_verdicts,
-                                     published_inputs, unstored_counts)
+                                     unstored_counts)
 
 HISTORY_ROWS = 36  # releases of changes a claim page lists; `claimwatch history` shows every step
 from claimwatch.claims.judge import Verdict, overall
@@ -76,16 +76,17 @@ class SourcePage:
     releases: list[dict]
 
 
-def chart_key(claim: Claim, releases: list[str], code: bytes) -> str:
-    """What a claim's chart depends on: its catalog entry and SQL, the published releases of its sources, the
-    chart code. A chart with the same key as in the previous build is that build's file."""
-    return hashlib.sha256(f"{claim_hash(claim)}|{','.join(releases)}|".encode() + code).hexdigest()
+def chart_key(claim: Claim, data: ChartData | None, ladder: Ladder | None, code: bytes) -> str:
+    """What a claim's charts are drawn from: its catalog entry and SQL, the chart's points, its revision ladder and
+    the chart code. A chart with the same key as in the previous build is that build's file: a release that left
+    the points as they were draws nothing."""
+    return hashlib.sha256(f"{claim_hash(claim)}|{data!r}|{ladder!r}|".encode() + code).hexdigest()
 
 
 IMAGES = ("png", "phone.png", "vintages.png", "vintages.phone.png")
 
 
-def claim_images(con: duckdb.DuckDBPyConnection, claim: Claim, key: str, previous: Path | None,
+def claim_images(claim: Claim, data: ChartData | None, key: str, previous: Path | None,
                  ladder: Ladder | None) -> dict[str, bytes]:
     """The claim's charts (desktop and phone, and its revision ladder): the previous build's when its key is
     unchanged, else drawn now."""
@@ -97,8 +98,8 @@ def claim_images(con: duckdb.DuckDBPyConnection, claim: Claim, key: str, previou
             if "png" in kept:
                 return kept
     images = {}
-    if (png := claim_chart_png(con, claim)) is not None:
-        images = {"png": png, "phone.png": claim_chart_png(con, claim, size=PHONE)}
+    if data is not None:
+        images = {"png": render_png(data), "phone.png": render_png(data, size=PHONE)}
     if ladder is not None:
         images |= {"vintages.png": render_ladder_png(ladder), "vintages.phone.png": render_ladder_png(ladder, PHONE)}
     return images
@@ -134,7 +135,7 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
     again; a claim with no stored step yet is judged now and its history waits for `claimwatch backfill`)."""
     verdicts, _ = current_verdicts(con, catalog)
     unstored = unstored_counts(con, catalog) if history else {}
-    inputs, published, labels = published_inputs(con, catalog.claims), _published(con), _release_labels(con)
+    published, labels = _published(con), _release_labels(con)
     code = b"".join((Path(__file__).parents[1] / name).read_bytes()
                     for name in ("charts.py", "chart_labels.py", "ladder_chart.py", "present.py"))  # the code that draws and labels a chart
     pages = []
@@ -142,15 +143,16 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
         own = [v for v in verdicts if v.claim_id == claim.id]
         vintages = {r for v in own for r in v.vintages}
         files = release_files(con, vintages)
-        key = chart_key(claim, inputs[claim.id], code) if claim.indicator else ""
-        ladder, images, ladder_of = None, {}, 0
+        ladder, images, ladder_of, key = None, {}, 0, ""
         if claim.indicator and claim.chart:
             every = _inputs(published, claim)
             releases, ladder_of = every[-LADDER_VINTAGES:], len(every)  # bounded: a build's cost stays flat as vintages pile up
             cache = previous_charts / f"{claim.id}.vintages.json" if previous_charts is not None else None
             series = vintage_series(con, claim, releases, cache)
             ladder = vintage_ladder(claim, releases, series, labels)
-            images = claim_images(con, claim, key, previous_charts, ladder)
+            data = chart_data(con, claim)
+            key = chart_key(claim, data, ladder, code)
+            images = claim_images(claim, data, key, previous_charts, ladder)
             images["vintages.json"] = cache_bytes(claim, series)
         steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)
         pages.append(ClaimPage(claim, own, steps, files, images, _through(files), unstored.get(claim.id, 0), key,
