@@ -203,3 +203,25 @@ def test_a_phone_downloads_the_csv_from_the_hosted_site(hosted):
     rows = list(csv.DictReader(io.StringIO(text)))
     observed = [r for r in rows if r["mode"] == "as_stated" and r["figure"] == "observed"]
     assert observed and observed[0]["text"] == "$334.0 billion"  # PROVENANCE.md: Mexico 2024 exports 334,041.4 ($M)
+
+
+def test_a_source_page_lists_its_newest_releases_and_those_claims_link_to(built_db, tmp_path, monkeypatch):
+    """A build reads a bounded number of releases per source (SOURCE_ROWS), so its cost stays flat as vintages pile up;
+    an older release a claim page links to is still listed, and the page says how many it leaves out."""
+    from claimwatch.site import gather
+
+    monkeypatch.setattr(gather, "SOURCE_ROWS", 1)
+    out = tmp_path / "site"
+    with open_store(built_db, read_only=True) as store:
+        build_site(store.con, load_catalogs(), out, built_db.name)
+        every = store.con.execute("select count(*) from releases where source = 'cbp_encounters'").fetchone()[0]
+        newest = store.con.execute("select release_id from releases where source = 'cbp_encounters'"
+                                   " order by data_through desc, release_label desc limit 1").fetchone()[0]
+    page = (out / "sources" / "cbp_encounters.html").read_text()
+    listed = set(re.findall(r'<tr id="(cbp_encounters/[^"]+)">', page))
+    linked = {unquote(h.split("#", 1)[1]) for f in (out / OPED_DIR / "claims").glob("*.html")
+              for h in HREF.findall(f.read_text()) if "sources/cbp_encounters.html#" in h}
+    assert linked - {newest}, "claims link to an older cbp_encounters release too (fy20-fy23, judged as stated)"
+    assert newest in listed and linked <= listed and len(listed) < every
+    assert f"{every - len(listed)} older release" in page and "claimwatch releases --source cbp_encounters" in page
+    assert f"cbp_encounters</a> ({every} releases)" in (out / "index.html").read_text()

@@ -67,7 +67,8 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     (staging / "sources").mkdir(parents=True)
     today = today or date.today()
     articles = [gather_article(con, catalog, out, today) for catalog in catalogs]
-    sources, states = source_pages(con), alert_states(con, today)
+    linked = {f["release_id"] for art in articles for page in art.pages for f in page.files}
+    sources, states = source_pages(con, linked), alert_states(con, today)
     enrich_sources(con, sources, staging, today)
     env = _environment()
     common = {"built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "store": store_name, "sources": sources}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,10 +71,18 @@ class ClaimPage:
 
 @dataclass
 class SourcePage:
-    """One source: its releases with validation and the revisions each brought."""
+    """One source: its newest releases (and any a claim page links to) with validation and the revisions each brought."""
 
     name: str
     releases: list[dict]
+    total: int = 0  # the source's releases in the store, listed or not
+
+    @property
+    def unlisted(self) -> int:
+        return self.total - len(self.releases)
+
+
+SOURCE_ROWS = 36  # releases a source page lists, newest first (with any older one a claim links to): a build stays flat
 
 
 def chart_key(claim: Claim, data: ChartData | None, ladder: Ladder | None, code: bytes) -> str:
@@ -160,28 +169,37 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
     return pages
 
 
-def source_pages(con: duckdb.DuckDBPyConnection) -> list[SourcePage]:
-    """Every source that has releases in the store, newest release first."""
+def source_pages(con: duckdb.DuckDBPyConnection, linked: Iterable[str] = ()) -> list[SourcePage]:
+    """Every source that has releases in the store: its newest SOURCE_ROWS releases and those of `linked` (the
+    releases claim pages link to), newest first."""
     pages = []
     for cls in SOURCE_CLASSES:
         releases = _dicts(con.execute(
-            """select r.release_id, r.release_label, r.data_through, r.grain, r.status, r.reason, r.row_count,
-                      r.sha256, r.fetched_at, r.ingested_at, v.outcome as validation, v.errors, v.warnings,
+            """with listed as (
+                   select *, count(*) over () as total from releases where source = $source
+                   qualify row_number() over (order by data_through desc nulls last, release_label desc) <= $rows
+                       or list_contains($linked, release_id)
+               )
+               select r.release_id, r.release_label, r.data_through, r.grain, r.status, r.reason, r.row_count,
+                      r.sha256, r.fetched_at, r.ingested_at, r.total, v.outcome as validation, v.errors, v.warnings,
                       v.data_docs, v.validated_at
-               from releases as r left join (
-                   select * from validations qualify row_number() over (partition by release_id order by validated_at desc) = 1
+               from listed as r left join (
+                   select * from validations where release_id in (select release_id from listed)
+                   qualify row_number() over (partition by release_id order by validated_at desc) = 1
                ) as v using (release_id)
-               where r.source = ? order by r.data_through desc nulls last, r.release_label desc""",
-            [cls.name]))
+               order by r.data_through desc nulls last, r.release_label desc""",
+            {"source": cls.name, "rows": SOURCE_ROWS, "linked": sorted(set(linked))}))
         if not releases:
             continue
+        listed = [r["release_id"] for r in releases]
         revisions = {r["release_id"]: r for r in _dicts(con.execute(
             "select release_id, sum(revised) as revised, sum(added) as added, sum(removed) as removed,"
-            " max(periods) as periods from release_revisions where list_contains(?, table_name) group by release_id",
-            [[t.name for t in cls.tables]]))}
-        files = release_files(con, [r["release_id"] for r in releases])
+            " max(periods) as periods from release_revisions where list_contains($tables, table_name)"
+            " and list_contains($listed, release_id) group by release_id",
+            {"tables": [t.name for t in cls.tables], "listed": listed}))}
+        files = release_files(con, listed)
         for r in releases:
             r["revisions"] = revisions.get(r["release_id"])
             r["files"] = [f for f in files if f["release_id"] == r["release_id"]]
-        pages.append(SourcePage(cls.name, releases))
+        pages.append(SourcePage(cls.name, releases, releases[0]["total"]))
     return pages

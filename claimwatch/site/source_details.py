@@ -22,20 +22,31 @@ def _template(name: str, spec: TableSpec) -> str:
     return text.format(table=spec.name, period=spec.period, covered=covered)
 
 
-def largest_revisions(con: duckdb.DuckDBPyConnection, spec: TableSpec, limit: int = LARGEST) -> dict[str, list[dict]]:
-    """Per release: the values of the table it revised the most (period, key, old, new), as kept at publication
-    (claimwatch/store/latest.py), so a build reads them rather than comparing every vintage again."""
+def largest_revisions(con: duckdb.DuckDBPyConnection, spec: TableSpec, releases: list[str],
+                      limit: int = LARGEST) -> dict[str, list[dict]]:
+    """Per release of `releases`: the values of the table it revised the most (period, key, old, new), as kept at
+    publication (claimwatch/store/latest.py), so a build reads them rather than comparing every vintage again."""
     found: dict[str, list[dict]] = {}
     for row in dict_rows(con.execute(
             "select release_id, old_release_id, period, key_text, old_value, new_value from release_largest_revisions"
-            " where table_name = ? and rank <= ? order by release_id, rank", [spec.name, limit])):
+            " where table_name = ? and rank <= ? and list_contains(?, release_id) order by release_id, rank",
+            [spec.name, limit, releases])):
         found.setdefault(row["release_id"], []).append(row)
     return found
 
 
-def shared_periods(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> dict[str, dict]:
-    """Per published release: the periods it covers, how many an earlier vintage covered, and that vintage."""
-    return {r["release_id"]: r for r in dict_rows(con.execute(_template("shared_periods", spec)))}
+def shared_periods(con: duckdb.DuckDBPyConnection, spec: TableSpec, releases: list[str]) -> dict[str, dict]:
+    """Per published release of `releases`: the periods it covers, how many an earlier vintage covered, and that
+    vintage (read over those releases' periods only, not every vintage stored)."""
+    if not releases:
+        return {}
+    return {r["release_id"]: r for r in dict_rows(con.execute(_template("shared_periods", spec), {"releases": releases}))}
+
+
+def unchanged(release: dict) -> bool:
+    """A published release whose revision counts say it changed nothing: its words need the periods it shares."""
+    counts = release.get("revisions")
+    return release["status"] == "published" and not (counts and (counts["revised"] or counts["added"] or counts["removed"]))
 
 
 def revision_text(release: dict, counts: dict | None, shared: dict | None, labels: dict[str, str]) -> str:
@@ -104,20 +115,21 @@ def add_source_details(con: duckdb.DuckDBPyConnection, pages: list, today: date)
     calendar = load_calendar()
     classes = {cls.name: cls for cls in SOURCE_CLASSES}
     warnings: dict[str, list[str]] = {}
+    listed = [r["release_id"] for page in pages for r in page.releases]
     for row in dict_rows(con.execute(
             """select v.release_id, r.* from validation_results as r join (
-                   select validation_id, release_id from validations
+                   select validation_id, release_id from validations where list_contains(?, release_id)
                    qualify row_number() over (partition by release_id order by validated_at desc) = 1
                ) as v using (validation_id)
-               where not r.success and r.severity = 'warning' order by r.suite, r.frame, r.expectation""")):
+               where not r.success and r.severity = 'warning' order by r.suite, r.frame, r.expectation""", [listed])):
         warnings.setdefault(row["release_id"], []).append(warning_text(row))
     for page in pages:
         labels = {r["release_id"]: r["release_label"] for r in page.releases}
         largest, shared = {}, {}
         for spec in classes[page.name].tables:
-            for rid, rows in largest_revisions(con, spec).items():
+            for rid, rows in largest_revisions(con, spec, [r["release_id"] for r in page.releases]).items():
                 largest.setdefault(rid, []).extend({**x, "unit": spec.published} for x in rows)
-            shared.update(shared_periods(con, spec))
+            shared.update(shared_periods(con, spec, [r["release_id"] for r in page.releases if unchanged(r)]))
         for r in page.releases:
             rid = r["release_id"]
             r["revision_text"] = revision_text(r, r.get("revisions"), shared.get(rid), labels)
