@@ -29,6 +29,7 @@ import duckdb
 from python_calamine import CalamineWorkbook
 
 from claimwatch import pipeline
+from claimwatch.alerts.release_calendar import _parsed
 from claimwatch.audit import Auditor
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.claims.steps import current_verdicts
@@ -139,6 +140,7 @@ def add_one(template: Path, added: Path, folder: Path, catalogs) -> dict:
         outcomes = pipeline.audit_staged(store, sources, pipeline.stage(store, sources, added), auditor)
         if [o.status for o in outcomes] != ["published"]:
             raise RuntimeError(f"the added release was not published: {outcomes}")
+        _parsed.cache_clear()  # what this process parsed for the warm build, a new run's process parses again
         evaluate, evaluated = timed(lambda: pipeline.evaluate(store, catalogs))
         site = timed(lambda: pipeline.site(store, catalogs, folder / "site"))[0]
         vintages = store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0]

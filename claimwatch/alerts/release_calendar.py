@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -112,7 +113,12 @@ def _check_entry(path: str, source: str, entry, lines: dict) -> Expectation:
 def load_calendar(path: str | Path | None = None) -> dict[str, Expectation]:
     """Read and check the release calendar; a wrong entry raises FormatError naming `<source>.<field>`."""
     path = calendar_path(path)
-    text = path.read_text()
+    return dict(_parsed(path, path.read_text()))
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: Path, text: str) -> dict[str, Expectation]:
+    """The calendar's entries, parsed once per text (a site build asks three times; the entries are frozen)."""
     try:
         doc = yaml.safe_load(text)
         lines = _field_lines(str(path), text)
