@@ -283,7 +283,7 @@ def test_the_ladder_and_its_series_are_read_back_not_queried_again(built_db, tmp
         cache = out / OPED_DIR / "charts" / "mexico_exports_2024.vintages.json"
         doc = json.loads(cache.read_text())
         newest = max(doc["vintages"], key=lambda rid: rid.startswith("census_trade/2025-04"))
-        doc["vintages"][newest] = [doc["vintages"][newest][0], [[2024, 999.5]]]  # a planted figure
+        doc["vintages"][newest] = [doc["vintages"][newest][0], "value", [2024], [999.5]]  # a planted figure
         cache.write_text(json.dumps(doc))
         (out / OPED_DIR / "charts" / "mexico_exports_2024.key").write_text("changed")  # redraw the charts from the series
         build_site(store.con, load_catalogs(), out, built_db.name)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from claimwatch.charts import PHONE, ChartData, chart_data, render_png
-from claimwatch.ladder_chart import Ladder, render_ladder_png
+from claimwatch.charts import DESKTOP, PHONE, ChartData, chart_data
+from claimwatch.ladder_chart import Ladder
+from claimwatch.site.drawing import Job, draw_all
 from claimwatch.site.vintages import ladder as vintage_ladder, vintage_series, cache_bytes
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
 from claimwatch.claims.steps import (Step, _inputs, _published, claim_changes, claim_hash, current_verdicts,
@@ -95,23 +96,27 @@ def chart_key(claim: Claim, data: ChartData | None, ladder: Ladder | None, code:
 IMAGES = ("png", "phone.png", "vintages.png", "vintages.phone.png")
 
 
-def claim_images(claim: Claim, data: ChartData | None, key: str, previous: Path | None,
-                 ladder: Ladder | None) -> dict[str, bytes]:
-    """The claim's charts (desktop and phone, and its revision ladder): the previous build's when its key is
-    unchanged, else drawn now."""
-    if previous is not None:
-        stored = previous / f"{claim.id}.key"
-        if stored.is_file() and stored.read_text() == key:
-            files = {name: previous / f"{claim.id}.{name}" for name in IMAGES}
-            kept = {name: f.read_bytes() for name, f in files.items() if f.is_file()}
-            if "png" in kept:
-                return kept
-    images = {}
+def kept_images(claim: Claim, key: str, previous: Path | None) -> dict[str, bytes] | None:
+    """The previous build's charts of the claim (desktop and phone, and its revision ladder) when its key is
+    unchanged; None when they must be drawn again."""
+    if previous is None:
+        return None
+    stored = previous / f"{claim.id}.key"
+    if not stored.is_file() or stored.read_text() != key:
+        return None
+    files = {name: previous / f"{claim.id}.{name}" for name in IMAGES}
+    kept = {name: f.read_bytes() for name, f in files.items() if f.is_file()}
+    return kept if "png" in kept else None
+
+
+def image_jobs(data: ChartData | None, ladder: Ladder | None) -> dict[str, Job]:
+    """What to draw of a claim whose charts changed: image name -> (chart data or ladder, size)."""
+    jobs: dict[str, Job] = {}
     if data is not None:
-        images = {"png": render_png(data), "phone.png": render_png(data, size=PHONE)}
+        jobs |= {"png": (data, DESKTOP), "phone.png": (data, PHONE)}
     if ladder is not None:
-        images |= {"vintages.png": render_ladder_png(ladder), "vintages.phone.png": render_ladder_png(ladder, PHONE)}
-    return images
+        jobs |= {"vintages.png": (ladder, DESKTOP), "vintages.phone.png": (ladder, PHONE)}
+    return jobs
 
 
 def period_text(when, grain: str) -> str:
@@ -147,7 +152,7 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
     published, labels = _published(con), _release_labels(con)
     code = b"".join((Path(__file__).parents[1] / name).read_bytes()
                     for name in ("charts.py", "chart_labels.py", "ladder_chart.py", "present.py"))  # the code that draws and labels a chart
-    pages = []
+    pages, todo = [], []
     for claim in catalog.claims:
         own = [v for v in verdicts if v.claim_id == claim.id]
         vintages = {r for v in own for r in v.vintages}
@@ -161,11 +166,16 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
             ladder = vintage_ladder(claim, releases, series, labels)
             data = chart_data(con, claim)
             key = chart_key(claim, data, ladder, code)
-            images = claim_images(claim, data, key, previous_charts, ladder)
+            kept = kept_images(claim, key, previous_charts)
+            images = kept if kept is not None else {}
+            if kept is None:
+                todo += [(images, name, job) for name, job in image_jobs(data, ladder).items()]
             images["vintages.json"] = cache_bytes(claim, series)
         steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)
         pages.append(ClaimPage(claim, own, steps, files, images, _through(files), unstored.get(claim.id, 0), key,
                                earlier, ladder, ladder_of))
+    for (images, name, _), png in zip(todo, draw_all([job for _, _, job in todo])):  # the new charts drawn together
+        images[name] = png
     return pages
 
 

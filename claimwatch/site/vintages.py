@@ -24,15 +24,17 @@ from claimwatch.ladder_chart import Ladder, Vintage
 CODE = (Path(__file__).parents[1] / "charts.py", Path(__file__))
 
 
-def _encode(x: X) -> object:
-    return {"date": x.isoformat()} if isinstance(x, date) else x
+def _pack(points: list[tuple[X, float]]) -> list:
+    """A series as the cache keeps it: the kind of its x, its xs (dates as ISO text) and its ys. Read back at 16x the
+    recorded vintages, a [{"date": …}, y] pair per point took 0.47 s of JSON parsing a build."""
+    xs = [x for x, _ in points]
+    kind = "datetime" if isinstance(xs[0], datetime) else "date" if isinstance(xs[0], date) else "value"
+    return [kind, xs if kind == "value" else [x.isoformat() for x in xs], [y for _, y in points]]
 
 
-def _decode(x: object) -> X:
-    if isinstance(x, dict):
-        value = x["date"]
-        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    return x
+def _unpack(kind: str, xs: list, ys: list) -> tuple[tuple[X, float], ...]:
+    parse = {"datetime": datetime.fromisoformat, "date": date.fromisoformat}.get(kind)
+    return tuple(zip(map(parse, xs) if parse else xs, ys))
 
 
 def cache_key(claim: Claim) -> str:
@@ -43,17 +45,17 @@ def cache_key(claim: Claim) -> str:
     return digest.hexdigest()[:16]
 
 
-def _first_series(con: duckdb.DuckDBPyConnection, claim: Claim) -> tuple[str, list] | None:
+def _first_series(con: duckdb.DuckDBPyConnection, claim: Claim) -> tuple | None:
     data = chart_data(con, claim)
     if data is None:
         return None
     name, points = next(iter(data.series.items()))
-    return name, [[_encode(x), y] for x, y in points]
+    return name, *_pack(points)
 
 
 def vintage_series(con: duckdb.DuckDBPyConnection, claim: Claim, releases: list[tuple[str, datetime]],
-                   cache: Path | None) -> dict[str, tuple[str, list] | None]:
-    """release id -> (series name, points) as the store stood once it was written; cached ones read, not queried."""
+                   cache: Path | None) -> dict[str, tuple | None]:
+    """release id -> (series name, x kind, xs, ys) as the store stood once it was written; cached ones read, not queried."""
     key = cache_key(claim)
     kept: dict = {}
     if cache is not None and cache.is_file():
@@ -80,15 +82,14 @@ def ladder(claim: Claim, releases: list[tuple[str, datetime]], series: dict, lab
     """The vintages that changed the series (oldest first), or None when no vintage has it."""
     kept: list[Vintage] = []
     name = ""
+    last = None
     for rid, _ in releases:
         found = series.get(rid)
-        if not found:
-            continue
-        name, points = found
-        decoded = tuple((_decode(x), y) for x, y in points)
-        if kept and kept[-1].points == decoded:
-            continue
-        kept.append(Vintage(rid, labels.get(rid, rid), decoded))
+        if not found or list(found[1:]) == last:
+            continue  # no series, or the same as the vintage before: nothing to draw
+        name, kind, xs, ys = found
+        last = [kind, xs, ys]
+        kept.append(Vintage(rid, labels.get(rid, rid), _unpack(kind, xs, ys)))
     if not kept:
         return None
     chart = claim.chart or {}
