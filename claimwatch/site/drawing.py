@@ -2,8 +2,8 @@
 or a Ladder), so a forked worker needs nothing of the parent but the code.
 
 matplotlib holds the GIL while it lays a chart out, so threads would not help. Workers are forked: a spawned one
-would import matplotlib and the chart code again (0.9–1.0 s measured here) before its first chart. The children touch no DuckDB
-connection or open file of the parent; they draw and return bytes. Where fork is missing (or one chart is new,
+would import matplotlib and the chart code again (0.9–1.0 s measured here) before its first chart. The children
+touch no DuckDB connection or open file of the parent; they draw and return bytes. Where fork is missing (or one chart is new,
 or one core is there), the charts are drawn here, one after another, with the same bytes.
 """
 
