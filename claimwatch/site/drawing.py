@@ -3,8 +3,8 @@ or a Ladder), so a forked worker needs nothing of the parent but the code.
 
 matplotlib holds the GIL while it lays a chart out, so threads would not help. Workers are forked: a spawned one
 would import matplotlib and the chart code again (0.9–1.0 s measured here) before its first chart. The children
-touch no DuckDB connection or open file of the parent; they draw and return bytes. Where fork is missing (or one chart is new,
-or one core is there), the charts are drawn here, one after another, with the same bytes.
+touch no DuckDB connection or open file of the parent; they draw and return bytes. Where fork is missing (or one
+chart is new, or one core is there), the charts are drawn here, one after another, with the same bytes.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ def draw(job: Job) -> bytes:
 
 def workers(jobs: int) -> int:
     """How many processes draw `jobs` charts: one per core, none beyond one per chart, 0 when forking is not possible."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    return min(cores, jobs) if min(cores, jobs) > 1 else 0
+    count = min(jobs, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return count if count > 1 else 0
 
 
 def draw_all(jobs: list[Job]) -> list[bytes]:

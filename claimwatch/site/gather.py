@@ -162,13 +162,13 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
             every = _inputs(published, claim)
             releases, ladder_of = every[-LADDER_VINTAGES:], len(every)  # bounded: a build's cost stays flat as vintages pile up
             cache = previous_charts / f"{claim.id}.vintages.json" if previous_charts is not None else None
-            series = vintage_series(con, claim, releases, cache)
-            ladder = vintage_ladder(claim, releases, series, labels)
             data = chart_data(con, claim)
+            series = vintage_series(con, claim, releases, cache, data)
+            ladder = vintage_ladder(claim, releases, series, labels)
             key = chart_key(claim, data, ladder, code)
-            kept = kept_images(claim, key, previous_charts)
-            images = kept if kept is not None else {}
-            if kept is None:
+            images = kept_images(claim, key, previous_charts)
+            if images is None:
+                images = {}
                 todo += [(images, name, job) for name, job in image_jobs(data, ladder).items()]
             images["vintages.json"] = cache_bytes(claim, series)
         steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)

@@ -43,15 +43,19 @@ def shared_periods(con: duckdb.DuckDBPyConnection, spec: TableSpec, releases: li
     return {r["release_id"]: r for r in dict_rows(con.execute(_template("shared_periods", spec), {"releases": releases}))}
 
 
+def changed(counts: dict | None) -> bool:
+    """Whether a release's revision counts say it revised, added or removed a value."""
+    return bool(counts and (counts["revised"] or counts["added"] or counts["removed"]))
+
+
 def unchanged(release: dict) -> bool:
     """A published release whose revision counts say it changed nothing: its words need the periods it shares."""
-    counts = release.get("revisions")
-    return release["status"] == "published" and not (counts and (counts["revised"] or counts["added"] or counts["removed"]))
+    return release["status"] == "published" and not changed(release.get("revisions"))
 
 
 def revision_text(release: dict, counts: dict | None, shared: dict | None, labels: dict[str, str]) -> str:
     """What a release revised, in words; 'none (first release of its periods)' only when no earlier vintage covered them."""
-    if counts and (counts["revised"] or counts["added"] or counts["removed"]):
+    if changed(counts):
         return (f"{counts['revised']:,} revised, {counts['added']:,} added, {counts['removed']:,} removed values"
                 f" in {counts['periods']:,} periods")
     if release["status"] != "published":
@@ -126,10 +130,11 @@ def add_source_details(con: duckdb.DuckDBPyConnection, pages: list, today: date)
     for page in pages:
         labels = {r["release_id"]: r["release_label"] for r in page.releases}
         largest, shared = {}, {}
+        ids, quiet = [r["release_id"] for r in page.releases], [r["release_id"] for r in page.releases if unchanged(r)]
         for spec in classes[page.name].tables:
-            for rid, rows in largest_revisions(con, spec, [r["release_id"] for r in page.releases]).items():
+            for rid, rows in largest_revisions(con, spec, ids).items():
                 largest.setdefault(rid, []).extend({**x, "unit": spec.published} for x in rows)
-            shared.update(shared_periods(con, spec, [r["release_id"] for r in page.releases if unchanged(r)]))
+            shared.update(shared_periods(con, spec, quiet))
         for r in page.releases:
             rid = r["release_id"]
             r["revision_text"] = revision_text(r, r.get("revisions"), shared.get(rid), labels)

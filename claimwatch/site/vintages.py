@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from claimwatch.chart_labels import chart_display
-from claimwatch.charts import X, chart_data
+from claimwatch.charts import ChartData, X, chart_data
 from claimwatch.claims.catalog import Claim
 from claimwatch.claims.evaluate import set_as_of
 from claimwatch.claims.steps import claim_hash
@@ -45,8 +45,7 @@ def cache_key(claim: Claim) -> str:
     return digest.hexdigest()[:16]
 
 
-def _first_series(con: duckdb.DuckDBPyConnection, claim: Claim) -> tuple | None:
-    data = chart_data(con, claim)
+def _first_series(data: ChartData | None) -> tuple | None:
     if data is None:
         return None
     name, points = next(iter(data.series.items()))
@@ -54,8 +53,9 @@ def _first_series(con: duckdb.DuckDBPyConnection, claim: Claim) -> tuple | None:
 
 
 def vintage_series(con: duckdb.DuckDBPyConnection, claim: Claim, releases: list[tuple[str, datetime]],
-                   cache: Path | None) -> dict[str, tuple | None]:
-    """release id -> (series name, x kind, xs, ys) as the store stood once it was written; cached ones read, not queried."""
+                   cache: Path | None, now: ChartData | None) -> dict[str, tuple | None]:
+    """release id -> (series name, x kind, xs, ys) as the store stood once it was written; cached ones read, not
+    queried, and the newest one's from `now`, the chart's data on the store as it is."""
     key = cache_key(claim)
     kept: dict = {}
     if cache is not None and cache.is_file():
@@ -66,8 +66,11 @@ def vintage_series(con: duckdb.DuckDBPyConnection, claim: Claim, releases: list[
     try:
         for rid, at in releases:
             if rid not in found:
-                set_as_of(con, None if rid == newest else at)
-                found[rid] = _first_series(con, claim)
+                if rid == newest:
+                    found[rid] = _first_series(now)
+                    continue
+                set_as_of(con, at)
+                found[rid] = _first_series(chart_data(con, claim))
     finally:
         set_as_of(con, None)
     return found
