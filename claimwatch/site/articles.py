@@ -21,6 +21,7 @@ from claimwatch.claims.catalog import Catalog, Claim
 from claimwatch.site.alert_state import claim_state
 from claimwatch.site.enrich import enrich_claims
 from claimwatch.site.front import ATTENTION, Attention, Change, LastRun, attention, last_run
+from claimwatch.site.drawing import Drawing
 from claimwatch.site.gather import ClaimPage, claim_pages
 from claimwatch.verdict_text import MARK
 
@@ -99,10 +100,12 @@ def verdict_counts(pages: list[ClaimPage]) -> list[tuple[str, int]]:
     return [(w, verdicts.count(w)) for w in MARK if w and verdicts.count(w)]
 
 
-def gather_article(con: duckdb.DuckDBPyConnection, catalog: Catalog, previous: Path, today: date) -> ArticleSite:
+def gather_article(con: duckdb.DuckDBPyConnection, catalog: Catalog, previous: Path, today: date,
+                   drawing: Drawing | None = None) -> ArticleSite:
     """The article's claim pages (charts kept from the previous build at `previous`, the site being replaced, when
-    unchanged), what its last run changed and which claims need attention."""
-    pages = claim_pages(con, catalog, previous_charts=previous / article_folder(catalog.article_id) / "charts")
+    unchanged; new ones handed to `drawing`), what its last run changed and which claims need attention."""
+    pages = claim_pages(con, catalog, previous_charts=previous / article_folder(catalog.article_id) / "charts",
+                        drawing=drawing)
     current = [v for p in pages for v in p.verdicts]
     return ArticleSite(catalog, pages, last_run(con, catalog, current), attention(con, catalog, current, today))
 
@@ -120,20 +123,26 @@ def site_answers(articles: list[ArticleSite]) -> tuple[LastRun, list, list]:
 
 def write_article(env: Environment, con: duckdb.DuckDBPyConnection, site: Path, art: ArticleSite, states: dict,
                   common: dict) -> list[dict]:
-    """Write the article's folder into `site` (the folder being built): its section, claim pages, charts and
-    downloads; return its ClaimReviews."""
+    """Write the article's folder into `site` (the folder being built): its section, claim pages and downloads
+    (its charts: write_charts); return its ClaimReviews."""
     folder = site / art.folder
     (folder / "claims").mkdir(parents=True)
-    (folder / "charts").mkdir()
     reviews = enrich_claims(con, art.catalog, art.pages, site, art.folder)
     for page in art.pages:
-        for name, data in page.images.items():
-            (folder / "charts" / f"{page.claim.id}.{name}").write_bytes(data)
-        if page.chart:
-            (folder / "charts" / f"{page.claim.id}.key").write_text(page.chart_key)
         (folder / "claims" / f"{page.claim.id}.html").write_text(env.get_template("claim.html").render(
             root="../../../", art=art, page=page, state=claim_state(states, art.id, page.claim.id), **common))
     (folder / "index.html").write_text(env.get_template("article.html").render(
         root="../../", art=art, run=art.run, changes=art.changes, alerts=art.alerts, needs=art.needs,
         states=states, listed=True, several=False, **common))
     return reviews
+
+
+def write_charts(site: Path, art: ArticleSite) -> None:
+    """Write the article's charts into `site` (once the build's drawing has finished them), each with its key."""
+    folder = site / art.folder / "charts"
+    folder.mkdir(parents=True)
+    for page in art.pages:
+        for name, data in page.images.items():
+            (folder / f"{page.claim.id}.{name}").write_bytes(data)
+        if page.chart:
+            (folder / f"{page.claim.id}.key").write_text(page.chart_key)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from functools import cache
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 
 from claimwatch import present
 from claimwatch.alerts.states import alert_states
@@ -21,7 +22,8 @@ from claimwatch.verdict_text import MARK, MODE, WORD, figure_line, paste_ready, 
 from claimwatch.claims.judge import verdict_words
 from claimwatch.claims.catalog import Catalog, indicator_sql
 from claimwatch.site.alert_state import claim_state, newest_alert_words, state_words
-from claimwatch.site.articles import gather_article, site_answers, verdict_counts, write_article
+from claimwatch.site.articles import gather_article, site_answers, verdict_counts, write_article, write_charts
+from claimwatch.site.drawing import Drawing
 from claimwatch.site.datadocs import site_folder
 from claimwatch.site.enrich import enrich_sources, write_claimreviews
 from claimwatch.site.gather import LADDER_VINTAGES, source_pages
@@ -38,9 +40,18 @@ def site_dir(explicit: str | Path | None = None, db: str | Path | None = None) -
     return site_folder(db) if db else DEFAULT_SITE
 
 
+@cache
+def _templates() -> Environment:
+    """The templates, loaded once per process; compiled ones are kept in Jinja's own cache folder (in the system's
+    temporary folder, checked against each template's text), so a build in a new process does not compile them
+    again (0.2 s)."""
+    return Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape(),
+                       bytecode_cache=FileSystemBytecodeCache())
+
+
 def _environment() -> Environment:
     """Every figure a template prints goes through claimwatch/present.py, from the verdict's stored numbers."""
-    env = Environment(loader=PackageLoader("claimwatch.site", "templates"), autoescape=select_autoescape())
+    env = _templates()
     env.globals.update(
         mark=verdict_text, mode=lambda v: MODE[v.mode], figure=figure_line, modename=MODE.get, sign=MARK.get, word=WORD.get,
         words=verdict_words, sql=indicator_sql, caveat=caveat, published=published_text,
@@ -57,16 +68,8 @@ def caveat(v) -> str:
     return f"{MODE[v.mode]}, {v.period}{reading}"
 
 
-def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Path, store_name: str = "",
-               today: date | None = None) -> Path:
-    """Build the site of every catalog into `out`; return the index page (`today` decides what is overdue and which
-    claims are muted)."""
-    out = Path(out)
-    staging = out.with_name(out.name + ".building")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "sources").mkdir(parents=True)
-    today = today or date.today()
-    articles = [gather_article(con, catalog, out, today) for catalog in catalogs]
+def write_pages(con: duckdb.DuckDBPyConnection, articles: list, staging: Path, store_name: str, today: date) -> None:
+    """Write every page of the site (not its charts) into the folder being built."""
     linked = {f["release_id"] for art in articles for page in art.pages for f in page.files}
     sources, states = source_pages(con, linked), alert_states(con, today)
     enrich_sources(con, sources, staging, today)
@@ -83,6 +86,23 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     for source in sources:
         (staging / "sources" / f"{source.name}.html").write_text(
             env.get_template("source.html").render(root="../", page=source, art=None, **common))
+
+
+def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Path, store_name: str = "",
+               today: date | None = None) -> Path:
+    """Build the site of every catalog into `out`; return the index page (`today` decides what is overdue and which
+    claims are muted)."""
+    out = Path(out)
+    staging = out.with_name(out.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "sources").mkdir(parents=True)
+    today = today or date.today()
+    with Drawing() as drawing:  # new charts are drawn in worker processes while the pages are read and written
+        articles = [gather_article(con, catalog, out, today, drawing) for catalog in catalogs]
+        write_pages(con, articles, staging, store_name, today)
+        drawing.finish()
+    for art in articles:
+        write_charts(staging, art)
     shutil.copy(Path(__file__).parent / "templates" / "style.css", staging / "style.css")
     old = out.with_name(out.name + ".old")
     shutil.rmtree(old, ignore_errors=True)

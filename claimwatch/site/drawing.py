@@ -1,10 +1,12 @@
-"""Draw a build's new charts together, one worker process per core: each PNG is drawn from plain data (a ChartData
-or a Ladder), so a forked worker needs nothing of the parent but the code.
+"""Draw a build's new charts while the build goes on, one worker process per core: each PNG is drawn from plain
+data (a ChartData or a Ladder), so a forked worker needs nothing of the parent but the code.
 
 matplotlib holds the GIL while it lays a chart out, so threads would not help. Workers are forked: a spawned one
 would import matplotlib and the chart code again (0.9–1.0 s measured here) before its first chart. The children
-touch no DuckDB connection or open file of the parent; they draw and return bytes. Where fork is missing (or one
-chart is new, or one core is there), the charts are drawn here, one after another, with the same bytes.
+touch no DuckDB connection or open file of the parent; they draw and return bytes. A chart is handed to the
+workers as soon as its claim is read, and the build reads the other claims, the sources and renders the pages
+meanwhile; `finish` collects the PNGs before they are written. Where fork is missing, or one core is there, or
+a build has one new chart, the charts are drawn here at `finish`, one after another, with the same bytes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from claimwatch.charts import ChartData, ChartSize, render_png
 from claimwatch.ladder_chart import Ladder, render_ladder_png
@@ -34,12 +36,54 @@ def workers(jobs: int) -> int:
     return count if count > 1 else 0
 
 
+class Drawing:
+    """The charts of one build: `add` promises `images[name]`, drawn from `job`; `finish` fills every promise.
+
+    The workers start with the second chart (a build with one new chart forks nothing); leaving the `with` block
+    stops them, waiting for nothing more when the build failed."""
+
+    def __init__(self) -> None:
+        self._count = workers(2)  # the processes to start once two charts are waiting (0: draw here)
+        self._pool: ProcessPoolExecutor | None = None
+        self._waiting: list[tuple[dict, str, Job | Future]] = []
+
+    @property
+    def started(self) -> int:
+        """The worker processes drawing now (0: none started, or stopped)."""
+        return self._count if self._pool is not None else 0
+
+    def __enter__(self) -> Drawing:
+        return self
+
+    def __exit__(self, *failed) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def add(self, images: dict, name: str, job: Job) -> None:
+        """Draw `job` as `images[name]`: handed to the workers now, or drawn here at `finish`."""
+        self._waiting.append((images, name, job))
+        if self._pool is None and self._count and len(self._waiting) >= 2:
+            with warnings.catch_warnings():  # Python 3.12+ warns of forking a process with threads (DuckDB's): see above
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._pool = ProcessPoolExecutor(self._count, mp_context=multiprocessing.get_context("fork"))
+                self._waiting = [(i, n, self._pool.submit(draw, j)) for i, n, j in self._waiting]  # forks here
+        elif self._pool is not None:
+            self._waiting[-1] = (images, name, self._pool.submit(draw, job))
+
+    def finish(self) -> None:
+        """Wait for the workers and draw what was kept here: every promised image is in its dict."""
+        for images, name, work in self._waiting:
+            images[name] = work.result() if isinstance(work, Future) else draw(work)
+        self._waiting = []
+        self.__exit__()
+
+
 def draw_all(jobs: list[Job]) -> list[bytes]:
     """Every job's PNG, in order."""
-    count = workers(len(jobs))
-    if not count:
-        return [draw(job) for job in jobs]
-    with warnings.catch_warnings():  # Python 3.12+ warns of forking a process with threads (DuckDB's): see above
-        warnings.simplefilter("ignore", DeprecationWarning)
-        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(draw, jobs))
+    drawn: dict[int, bytes] = {}
+    with Drawing() as drawing:
+        for n, job in enumerate(jobs):
+            drawing.add(drawn, n, job)
+        drawing.finish()
+    return [drawn[n] for n in range(len(jobs))]

@@ -11,7 +11,7 @@ import duckdb
 
 from claimwatch.charts import DESKTOP, PHONE, ChartData, chart_data
 from claimwatch.ladder_chart import Ladder
-from claimwatch.site.drawing import Job, draw_all
+from claimwatch.site.drawing import Drawing, Job
 from claimwatch.site.vintages import ladder as vintage_ladder, vintage_series, cache_bytes
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
 from claimwatch.claims.steps import (Step, _inputs, _published, claim_changes, claim_hash, current_verdicts,
@@ -38,10 +38,11 @@ class ClaimPage:
     earlier_changes: int = 0  # releases with changes before the ones listed
     ladder: Ladder | None = None  # the chart's series as published in each of its newest stored vintages
     ladder_of: int = 0  # the claim's stored vintages in all (the ladder reads the newest LADDER_VINTAGES)
+    drawing: tuple[str, ...] = ()  # images being drawn while the build goes on (in `images` once it finishes them)
 
     @property
     def chart(self) -> bool:
-        return "png" in self.images
+        return "png" in self.images or "png" in self.drawing
 
     @property
     def modes(self) -> list[tuple[str, str, str, list[Verdict]]]:
@@ -144,20 +145,28 @@ LADDER_VINTAGES = 24  # the newest vintages a revision ladder reads: two years o
 
 
 def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool = True,
-                previous_charts: Path | None = None) -> list[ClaimPage]:
+                previous_charts: Path | None = None, drawing: Drawing | None = None) -> list[ClaimPage]:
     """Every claim of the catalog with its current verdicts and its stored steps (read only: nothing is evaluated
-    again; a claim with no stored step yet is judged now and its history waits for `claimwatch backfill`)."""
+    again; a claim with no stored step yet is judged now and its history waits for `claimwatch backfill`).
+
+    New charts go to `drawing`, the build's, which finishes them later; without one they are drawn before this
+    returns."""
+    if drawing is None:
+        with Drawing() as own:
+            pages = claim_pages(con, catalog, history, previous_charts, own)
+            own.finish()
+        return pages
     verdicts, _ = current_verdicts(con, catalog)
     unstored = unstored_counts(con, catalog) if history else {}
     published, labels = _published(con), _release_labels(con)
     code = b"".join((Path(__file__).parents[1] / name).read_bytes()
                     for name in ("charts.py", "chart_labels.py", "ladder_chart.py", "present.py"))  # the code that draws and labels a chart
-    pages, todo = [], []
+    pages = []
     for claim in catalog.claims:
         own = [v for v in verdicts if v.claim_id == claim.id]
         vintages = {r for v in own for r in v.vintages}
         files = release_files(con, vintages)
-        ladder, images, ladder_of, key = None, {}, 0, ""
+        ladder, images, ladder_of, key, drawn = None, {}, 0, "", ()
         if claim.indicator and claim.chart:
             every = _inputs(published, claim)
             releases, ladder_of = every[-LADDER_VINTAGES:], len(every)  # bounded: a build's cost stays flat as vintages pile up
@@ -168,14 +177,14 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
             key = chart_key(claim, data, ladder, code)
             images = kept_images(claim, key, previous_charts)
             if images is None:
-                images = {}
-                todo += [(images, name, job) for name, job in image_jobs(data, ladder).items()]
+                images, jobs = {}, image_jobs(data, ladder)
+                for name, job in jobs.items():
+                    drawing.add(images, name, job)
+                drawn = tuple(jobs)
             images["vintages.json"] = cache_bytes(claim, series)
         steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)
         pages.append(ClaimPage(claim, own, steps, files, images, _through(files), unstored.get(claim.id, 0), key,
-                               earlier, ladder, ladder_of))
-    for (images, name, _), png in zip(todo, draw_all([job for _, _, job in todo])):  # the new charts drawn together
-        images[name] = png
+                               earlier, ladder, ladder_of, drawn))
     return pages
 
 
