@@ -225,3 +225,34 @@ def test_a_source_page_lists_its_newest_releases_and_those_claims_link_to(built_
     assert newest in listed and linked <= listed and len(listed) < every
     assert f"{every - len(listed)} older release" in page and "claimwatch releases --source cbp_encounters" in page
     assert f"cbp_encounters</a> ({every} releases)" in (out / "index.html").read_text()
+
+
+def test_a_source_page_reads_back_the_shared_periods_no_release_of_its_source_can_have_changed(built_db, tmp_path):
+    """The periods an unchanged release shares with an earlier vintage are kept in the site (sources/<source>.shared.json)
+    under a key of the source's published releases: the next build reads them back, a changed key queries again."""
+    from claimwatch.site.source_details import shared_key
+
+    out = tmp_path / "site"
+    kept = out / "sources" / "cbp_encounters.shared.json"
+    with open_store(built_db, read_only=True) as store:
+        build_site(store.con, load_catalogs(), out, built_db.name)
+        doc = json.loads(kept.read_text())
+        (rid, row), = [(r, v) for r, v in doc["tables"]["cbp_encounters__monthly"].items() if "fy22-fy25" in r and v]
+        assert row["shared"] == 36  # as the page says (test_source_pages_list_revisions_on_real_vintages)
+        row["shared"] = 35  # planted: what a build that read it back would print
+        kept.write_text(json.dumps(doc))
+        build_site(store.con, load_catalogs(), out, built_db.name)
+        assert "35 periods it shares with fy21-fy24" in (out / "sources" / "cbp_encounters.html").read_text()
+        doc = json.loads(kept.read_text())
+        doc["key"] = "another"  # as if a release of cbp_encounters had been published or taken back since
+        doc["tables"]["cbp_encounters__monthly"][rid]["shared"] = 35
+        kept.write_text(json.dumps(doc))
+        build_site(store.con, load_catalogs(), out, built_db.name)
+        assert "36 periods it shares with fy21-fy24" in (out / "sources" / "cbp_encounters.html").read_text()
+        before = shared_key(store.con, "cbp_encounters"), shared_key(store.con, "census_trade")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(built_db, copy)
+    with open_store(copy) as store:
+        store.con.execute("update releases set status = 'quarantined' where release_id = ?", [rid])
+        assert shared_key(store.con, "cbp_encounters") != before[0]
+        assert shared_key(store.con, "census_trade") == before[1]  # another source's answers stay good
