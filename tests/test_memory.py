@@ -1,5 +1,5 @@
 """What keeps an ingest's memory bounded: DuckDB's memory limit (with a clear error when a release needs more),
-Great Expectations without SQLAlchemy, and freed heap handed back between releases (claimwatch/memory.py)."""
+Great Expectations without SQLAlchemy and with SciPy's statistics and Altair unexecuted, and freed heap handed back between releases (claimwatch/memory.py)."""
 
 from __future__ import annotations
 
@@ -53,11 +53,27 @@ print(sqlalchemy.__version__)
     assert result.stdout.strip()[:1].isdigit()
 
 
+def test_great_expectations_leaves_scipy_stats_and_altair_unexecuted_until_they_are_used():
+    code = """
+import sys
+from claimwatch.validation.gx_import import LAZY
+from claimwatch.validation.runner import Validator
+Validator(docs_dir=None)
+assert set(LAZY) <= set(sys.modules), "GX imports them at module level"
+assert "scipy.stats._stats_py" not in sys.modules and "altair.vegalite" not in sys.modules, "executed at GX's import"
+from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+assert kl.stats.norm.cdf(0) == 0.5 and kl.alt.Chart  # GX's own names for them work on first use
+assert "scipy.stats._stats_py" in sys.modules and "altair.vegalite" in sys.modules
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
 def test_prefect_loaded_first_keeps_its_sqlalchemy_for_gx_too():
     code = """
 import sys
 import sqlalchemy
-from claimwatch.validation.runner import import_gx
+from claimwatch.validation.gx_import import import_gx
 import_gx()
 from great_expectations.compatibility import sqlalchemy as gx_sa
 assert gx_sa.sqlalchemy is sqlalchemy

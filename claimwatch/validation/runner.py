@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import pandas as pd
 
 from claimwatch.sources.base import TableSpec
 from claimwatch.validation.baseline import find_baseline, reducible, unique_keys
+from claimwatch.validation.gx_import import import_gx
 from claimwatch.validation.frames import ROWS, build_frame, rows_parts
 from claimwatch.validation.memo import install as install_memo
 from claimwatch.validation.memo import memoized
@@ -24,21 +24,6 @@ from claimwatch.validation.suites import SEVERITIES, SuiteFile, load_suites
 
 SAMPLE_SIZE = 5
 PART_ROWS = 50_000  # a `rows` frame larger than this is validated in parts (frames.rows_parts): bounded memory
-
-
-def import_gx():
-    """Great Expectations, imported without SQLAlchemy unless something already loaded it: claimwatch validates
-    pandas frames only, and GX treats SQLAlchemy as optional (its compatibility module stubs it when the import
-    fails). That saves about 18 MB and 0.3 s; Prefect still imports SQLAlchemy for itself afterwards."""
-    if "great_expectations" not in sys.modules and "sqlalchemy" not in sys.modules:
-        sys.modules["sqlalchemy"] = None  # type: ignore[assignment]  # makes `import sqlalchemy` raise ImportError
-        try:
-            import great_expectations  # noqa: F401
-        finally:
-            del sys.modules["sqlalchemy"]
-    import great_expectations as gx
-
-    return gx
 
 
 @dataclass(frozen=True)
