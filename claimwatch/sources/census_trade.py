@@ -115,7 +115,64 @@ def read_sheet(file: RawFile) -> list[list]:
 
 
 def normalise(file: RawFile, rows: list[list]) -> tuple[pd.DataFrame, date]:
-    """Long form (flow, partner, month, value in dollars); unpublished months of the newest year become NULL."""
+    """Long form (flow, partner, month, value in dollars); unpublished months of the newest year become NULL.
+
+    A workbook as Census publishes it (numbers in every cell, nothing out of place) goes through `fast_normalise`;
+    anything else through `checked_normalise`, which names the row and column of a problem: same frame either way."""
+    found = fast_normalise(rows)
+    return found if found is not None else checked_normalise(file, rows)
+
+
+def fast_normalise(rows: list[list]) -> tuple[pd.DataFrame, date] | None:
+    """checked_normalise's frame built column-wise with numpy (0.8 s a workbook in Python loops, 215,000 values);
+    None as soon as anything is not as published: a missing or non-number cell, a bad year or code, a duplicate
+    row, no World row or a value in an unpublished month; checked_normalise then says which."""
+    import numpy as np
+    import pandas as pd
+
+    if not rows or any(len(row) != len(HEADER) for row in rows):
+        return None
+    months = [HEADER.index(prefix + m) for _, prefix in FLOWS for m in MONTHS]  # imports JAN..DEC, exports JAN..DEC
+    try:
+        years_raw = np.array([row[0] for row in rows], dtype=object).astype(float)
+        values = np.array([[row[i] for i in months] for row in rows], dtype=object).astype(float)
+    except (TypeError, ValueError):  # a text cell (e.g. '1,234.5') or an empty one: the checked path reads those
+        return None
+    if not (np.isfinite(years_raw).all() and np.isfinite(values).all()):
+        return None
+    years = np.trunc(years_raw).astype(int)
+    codes = [partner_code(row[1]) for row in rows]
+    if not all(code.isdigit() and len(code) == 4 for code in codes) or len(set(zip(years.tolist(), codes))) != len(rows):
+        return None
+    newest = int(years.max())
+    world = [n for n, code in enumerate(codes) if code == WORLD and years[n] == newest]
+    published = np.flatnonzero(values[world[0]].reshape(2, 12).any(axis=0)) if world else []
+    if not len(published):
+        return None
+    through = int(published.max()) + 1
+    later = np.tile(np.arange(1, 13) > through, 2)  # the newest year's months after the data-through month
+    if values[years == newest][:, later].any():
+        return None
+    per_row = len(months)
+    first = int(years.min())
+    calendar = np.array([date(y, m, 1) for y in range(first, newest + 1) for m in range(1, 13)], dtype=object)
+    month_of = np.tile(np.arange(12), 2)
+    dollars = pd.array(np.round(values * 1_000_000).astype("int64").ravel(), dtype="Int64")
+    dollars[np.repeat(years == newest, per_row) & np.tile(later, len(rows))] = pd.NA
+    codes_array = np.array(codes, dtype=object)
+    frame = pd.DataFrame({
+        "flow": np.tile(np.repeat(np.array([flow for flow, _ in FLOWS], dtype=object), 12), len(rows)),
+        "partner_code": np.repeat(codes_array, per_row),
+        "partner_name": np.repeat(np.array([str(row[2]).strip() for row in rows], dtype=object), per_row),
+        "is_aggregate": np.repeat(np.array([int(code) < 1000 for code in codes]), per_row),
+        "month": calendar[(np.repeat(years - first, per_row) * 12 + np.tile(month_of, len(rows)))],
+        "value_usd": dollars,
+    })
+    return frame, date(newest, through, 1)
+
+
+def checked_normalise(file: RawFile, rows: list[list]) -> tuple[pd.DataFrame, date]:
+    """normalise, row by row: each problem is a FormatError naming the file, the row and the column."""
     parsed = []
     seen: dict = {}
     for index, row in enumerate(rows, start=2):
