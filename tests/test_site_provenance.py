@@ -228,9 +228,10 @@ def test_a_source_page_lists_its_newest_releases_and_those_claims_link_to(built_
 
 
 def test_a_source_page_reads_back_the_shared_periods_no_release_of_its_source_can_have_changed(built_db, tmp_path):
-    """The periods an unchanged release shares with an earlier vintage are kept in the site (sources/<source>.shared.json)
-    under a key of the source's published releases: the next build reads them back, a changed key queries again."""
-    from claimwatch.site.source_details import shared_key
+    """The periods an unchanged release shares with earlier vintages are kept in the site (sources/<source>.shared.json)
+    with the source's published releases in order: the next build reads them back while that order has only grown at
+    its end; a release published among older ones (or taken back) makes it query them again."""
+    from claimwatch.site.source_details import shared_order
 
     out = tmp_path / "site"
     kept = out / "sources" / "cbp_encounters.shared.json"
@@ -240,19 +241,19 @@ def test_a_source_page_reads_back_the_shared_periods_no_release_of_its_source_ca
         (rid, row), = [(r, v) for r, v in doc["tables"]["cbp_encounters__monthly"].items() if "fy22-fy25" in r and v]
         assert row["shared"] == 36  # as the page says (test_source_pages_list_revisions_on_real_vintages)
         row["shared"] = 35  # planted: what a build that read it back would print
+        newest = doc["order"].pop()  # as if the newest release were published after this build: the order grew
         kept.write_text(json.dumps(doc))
         build_site(store.con, load_catalogs(), out, built_db.name)
         assert "35 periods it shares with fy21-fy24" in (out / "sources" / "cbp_encounters.html").read_text()
         doc = json.loads(kept.read_text())
-        doc["key"] = "another"  # as if a release of cbp_encounters had been published or taken back since
-        doc["tables"]["cbp_encounters__monthly"][rid]["shared"] = 35
+        assert doc["order"][-1] == newest
+        doc["order"].insert(1, "cbp_encounters/an-older-vintage")  # one that has since been taken back
         kept.write_text(json.dumps(doc))
         build_site(store.con, load_catalogs(), out, built_db.name)
         assert "36 periods it shares with fy21-fy24" in (out / "sources" / "cbp_encounters.html").read_text()
-        before = shared_key(store.con, "cbp_encounters"), shared_key(store.con, "census_trade")
+        before = shared_order(store.con, "cbp_encounters")
     copy = tmp_path / "copy.duckdb"
     shutil.copy(built_db, copy)
     with open_store(copy) as store:
-        store.con.execute("update releases set status = 'quarantined' where release_id = ?", [rid])
-        assert shared_key(store.con, "cbp_encounters") != before[0]
-        assert shared_key(store.con, "census_trade") == before[1]  # another source's answers stay good
+        store.con.execute("update releases set status = 'quarantined' where release_id = ?", [before[1]])
+        assert shared_order(store.con, "cbp_encounters") == before[:1] + before[2:]
