@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -51,11 +52,13 @@ def shared_order(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
                                       " order by data_through, release_label, release_id", [source]).fetchall()]
 
 
+@cache
 def _query_digest() -> str:
+    """The shared-periods query's text, digested once per process (kept answers are only good for the same query)."""
     return hashlib.sha256((sql_dir() / "site" / "shared_periods.sql").read_text().encode()).hexdigest()[:16]
 
 
-def kept_shared_periods(con: duckdb.DuckDBPyConnection, page, tables: tuple[TableSpec, ...], quiet: list[str],
+def kept_shared_periods(con: duckdb.DuckDBPyConnection, source: str, tables: tuple[TableSpec, ...], quiet: list[str],
                         previous: Path | None, site: Path | None) -> dict[str, dict]:
     """shared_periods of a source page's quiet releases: what the previous build's site answered
     (`sources/<source>.shared.json`) read back, the rest queried, and all written into `site`, the folder being built.
@@ -65,7 +68,7 @@ def kept_shared_periods(con: duckdb.DuckDBPyConnection, page, tables: tuple[Tabl
     releases are published; a release published late among older ones, or taken back, makes every answer be
     queried again. At 1x the census table alone took 0.25 s a build; at 16x the recorded vintages, 0.47 s after a
     cbp_encounters release."""
-    order, digest, name = shared_order(con, page.name), _query_digest(), f"{page.name}.shared.json"
+    order, digest, name = shared_order(con, source), _query_digest(), f"{source}.shared.json"
     kept: dict = {}
     if previous is not None and (previous / "sources" / name).is_file():
         stored = json.loads((previous / "sources" / name).read_text())
@@ -174,12 +177,12 @@ def add_source_details(con: duckdb.DuckDBPyConnection, pages: list, today: date,
         warnings.setdefault(row["release_id"], []).append(warning_text(row))
     for page in pages:
         labels = {r["release_id"]: r["release_label"] for r in page.releases}
-        largest, shared = {}, {}
+        largest: dict[str, list[dict]] = {}
         ids, quiet = [r["release_id"] for r in page.releases], [r["release_id"] for r in page.releases if unchanged(r)]
         for spec in classes[page.name].tables:
             for rid, rows in largest_revisions(con, spec, ids).items():
                 largest.setdefault(rid, []).extend({**x, "unit": spec.published} for x in rows)
-        shared = kept_shared_periods(con, page, classes[page.name].tables, quiet, previous, site)
+        shared = kept_shared_periods(con, page.name, classes[page.name].tables, quiet, previous, site)
         for r in page.releases:
             rid = r["release_id"]
             r["revision_text"] = revision_text(r, r.get("revisions"), shared.get(rid), labels)

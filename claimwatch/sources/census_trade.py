@@ -124,7 +124,7 @@ def normalise(file: RawFile, rows: list[list]) -> tuple[pd.DataFrame, date]:
 
 
 def fast_normalise(rows: list[list]) -> tuple[pd.DataFrame, date] | None:
-    """checked_normalise's frame built column-wise with numpy (0.8 s a workbook in Python loops, 215,000 values);
+    """checked_normalise's frame built column-wise with numpy (0.26-0.42 s a workbook in Python loops, 215,000 values);
     None as soon as anything is not as published: a missing or non-number cell, a bad year or code, a duplicate
     row, no World row or a value in an unpublished month; checked_normalise then says which."""
     import numpy as np
@@ -159,10 +159,9 @@ def fast_normalise(rows: list[list]) -> tuple[pd.DataFrame, date] | None:
     month_of = np.tile(np.arange(12), 2)
     dollars = pd.array(np.round(values * 1_000_000).astype("int64").ravel(), dtype="Int64")
     dollars[np.repeat(years == newest, per_row) & np.tile(later, len(rows))] = pd.NA
-    codes_array = np.array(codes, dtype=object)
     frame = pd.DataFrame({
         "flow": np.tile(np.repeat(np.array([flow for flow, _ in FLOWS], dtype=object), 12), len(rows)),
-        "partner_code": np.repeat(codes_array, per_row),
+        "partner_code": np.repeat(np.array(codes, dtype=object), per_row),
         "partner_name": np.repeat(np.array([str(row[2]).strip() for row in rows], dtype=object), per_row),
         "is_aggregate": np.repeat(np.array([int(code) < 1000 for code in codes]), per_row),
         "month": calendar[(np.repeat(years - first, per_row) * 12 + np.tile(month_of, len(rows)))],
