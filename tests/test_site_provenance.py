@@ -227,33 +227,22 @@ def test_a_source_page_lists_its_newest_releases_and_those_claims_link_to(built_
     assert f"cbp_encounters</a> ({every} releases)" in (out / "index.html").read_text()
 
 
-def test_a_source_page_reads_back_the_shared_periods_no_release_of_its_source_can_have_changed(built_db, tmp_path):
-    """The periods an unchanged release shares with earlier vintages are kept in the site (sources/<source>.shared.json)
-    with the source's published releases in order: the next build reads them back while that order has only grown at
-    its end; a release published among older ones (or taken back) makes it query them again."""
-    from claimwatch.site.source_details import shared_order
-
-    out = tmp_path / "site"
-    kept = out / "sources" / "cbp_encounters.shared.json"
-    with open_store(built_db, read_only=True) as store:
-        build_site(store.con, load_catalogs(), out, built_db.name)
-        doc = json.loads(kept.read_text())
-        (rid, row), = [(r, v) for r, v in doc["tables"]["cbp_encounters__monthly"].items() if "fy22-fy25" in r and v]
-        assert row["shared"] == 36  # as the page says (test_source_pages_list_revisions_on_real_vintages)
-        row["shared"] = 35  # planted: what a build that read it back would print
-        newest = doc["order"].pop()  # as if the newest release were published after this build: the order grew
-        kept.write_text(json.dumps(doc))
-        build_site(store.con, load_catalogs(), out, built_db.name)
-        assert "35 periods it shares with fy21-fy24" in (out / "sources" / "cbp_encounters.html").read_text()
-        doc = json.loads(kept.read_text())
-        assert doc["order"][-1] == newest
-        doc["order"].insert(1, "cbp_encounters/an-older-vintage")  # one that has since been taken back
-        kept.write_text(json.dumps(doc))
-        build_site(store.con, load_catalogs(), out, built_db.name)
-        assert "36 periods it shares with fy21-fy24" in (out / "sources" / "cbp_encounters.html").read_text()
-        before = shared_order(store.con, "cbp_encounters")
-    copy = tmp_path / "copy.duckdb"
+def test_a_source_page_reads_the_shared_periods_kept_at_publication(built_db, tmp_path):
+    """The periods an unchanged release shares with earlier vintages come from release_coverage, kept as releases
+    are published (test_store checks it equals a recomputation), not from comparing vintages at build time; a release
+    taken back re-derives them, and the page then names the vintage before it."""
+    copy, out = tmp_path / "copy.duckdb", tmp_path / "site"
     shutil.copy(built_db, copy)
     with open_store(copy) as store:
-        store.con.execute("update releases set status = 'quarantined' where release_id = ?", [before[1]])
-        assert shared_order(store.con, "cbp_encounters") == before[:1] + before[2:]
+        rid, earlier = store.con.execute(
+            "select c.release_id, c.earlier_release_id from release_coverage as c join releases as r using (release_id)"
+            " where r.release_label = 'fy22-fy25' and c.table_name = 'cbp_encounters__monthly'").fetchone()
+        store.con.execute("update release_coverage set shared = 35 where release_id = ?", [rid])  # planted
+        build_site(store.con, load_catalogs(), out, copy.name)
+        assert "35 periods it shares with fy21-fy24" in (out / "sources" / "cbp_encounters.html").read_text()
+        store.set_status(earlier, "quarantined", "taken back in a test")
+        now = store.con.execute("select r.release_label, c.shared from release_coverage as c join releases as r"
+                                " on r.release_id = c.earlier_release_id where c.release_id = ?", [rid]).fetchone()
+        assert now == ("fy21-fy24-may", 32)  # the vintage before the one taken back (through May 2024), recomputed
+        build_site(store.con, load_catalogs(), out, copy.name)
+        assert "35 periods" not in (out / "sources" / "cbp_encounters.html").read_text()

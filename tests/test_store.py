@@ -10,6 +10,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from claimwatch.audit import Auditor
 from claimwatch.ingest import recorded_entries, release_order
 from claimwatch.claims.catalog import load_catalogs
@@ -186,7 +188,8 @@ def _kept(con) -> dict[str, list]:
     """Every table the store keeps up to date at publication, sorted."""
     from claimwatch.sources import all_tables
 
-    names = [f"{spec.name}_latest" for spec in all_tables()] + ["release_revisions", "release_largest_revisions"]
+    names = [f"{spec.name}_latest" for spec in all_tables()] + ["release_revisions", "release_largest_revisions",
+                                                                 "release_coverage"]
     return {name: sorted(con.execute(f"select * from {name}").fetchall(), key=repr) for name in names}
 
 
@@ -202,12 +205,17 @@ def test_what_publication_keeps_equals_a_recomputation_from_every_vintage(built_
     assert len({r[0] for r in largest}) >= 10 and all(r[6] != r[7] for r in largest)  # old value, new value
     census = [r for r in largest if r[1] == "census_trade__monthly" and r[2] == 1]
     assert census and all(r[3].startswith("census_trade/") for r in census)
+    label = lambda rid: rid and rid.split("/")[-1].split("@")[0]  # noqa: E731
+    coverage = {(label(r[0]), r[1]): (r[2], r[3], label(r[4])) for r in kept["release_coverage"]}
+    assert coverage[("fy22-fy25", "cbp_encounters__monthly")] == (48, 36, "fy21-fy24")
+    assert coverage[("fy20-fy23", "cbp_encounters__monthly")] == (48, 0, None)  # the first vintage stored
 
 
-def test_a_store_from_before_largest_revisions_gets_them_on_open(built_db, tmp_path):
+@pytest.mark.parametrize("table", ["release_largest_revisions", "release_coverage"])
+def test_a_store_from_before_a_kept_table_gets_it_on_open(built_db, tmp_path, table):
     shutil.copy(built_db, tmp_path / "s.duckdb")
     with open_store(tmp_path / "s.duckdb") as store:
-        before = _kept(store.con)["release_largest_revisions"]
-        store.con.execute("delete from release_largest_revisions")
+        before = _kept(store.con)[table]
+        store.con.execute(f"delete from {table}")
     with open_store(tmp_path / "s.duckdb") as store:
-        assert _kept(store.con)["release_largest_revisions"] == before != []
+        assert _kept(store.con)[table] == before != []

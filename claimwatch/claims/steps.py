@@ -240,26 +240,41 @@ def claim_steps(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim) 
 def claim_changes(con: duckdb.DuckDBPyConnection, catalog: Catalog, claim: Claim,
                   newest: int) -> tuple[list[Step], int]:
     """The claim's `newest` steps where a reading's verdict, period or figures moved (oldest first, each against
-    the step shown before it), and how many earlier such steps there are: what a page shows, whatever the
-    number of vintages stored."""
+    the step shown before it), and how many earlier such steps there are (see catalog_changes)."""
+    return catalog_changes(con, catalog, [claim], newest).get(claim.id, ([], 0))
+
+
+def catalog_changes(con: duckdb.DuckDBPyConnection, catalog: Catalog, claims: Iterable[Claim],
+                    newest: int) -> dict[str, tuple[list[Step], int]]:
+    """Per claim: its `newest` steps where a reading's verdict, period or figures moved, and how many earlier such
+    steps there are: what a page shows, whatever the number of vintages stored. One query for all the claims: a
+    query per claim read claim_steps 23 times a build (0.27 s warm at 16x the recorded vintages; 0.07 s as one)."""
+    chosen = {claim.id: claim for claim in claims}
     rows = dict_rows(con.execute(
         """with ordered as (
                select *, lag(struct_pack(verdict, period, observed, figures := details->'figures')) over (
-                   partition by reading, mode order by as_of, as_of_release_id) as before
-               from claim_steps where article_id = $article and claim_id = $claim and claim_hash = $hash
+                   partition by claim_id, reading, mode order by as_of, as_of_release_id) as before
+               from claim_steps
+               where article_id = $article and list_contains($keys, struct_pack(claim_id, claim_hash))
            ),
            moved as (
                select * exclude (before) from ordered
                where before is distinct from struct_pack(verdict, period, observed, figures := details->'figures')
            ),
            numbered as (
-               select *, dense_rank() over (order by as_of desc, as_of_release_id desc) as recency from moved
+               select *, dense_rank() over (partition by claim_id order by as_of desc, as_of_release_id desc) as recency,
+                   count(distinct as_of_release_id) over (partition by claim_id) as releases_moved
+               from moved
            )
-           select *, (select count(distinct as_of_release_id) from moved) as releases_moved
-           from numbered where recency <= $newest order by as_of, as_of_release_id""",
-        {"article": catalog.article_id, "claim": claim.id, "hash": claim_hash(claim), "newest": newest}))
-    earlier = rows[0]["releases_moved"] - len({r["as_of_release_id"] for r in rows}) if rows else 0
-    return with_changes(claim, [Step(r["as_of_release_id"], r["as_of"], stored_verdict(r)) for r in rows]), earlier
+           select * from numbered where recency <= $newest order by claim_id, as_of, as_of_release_id""",
+        {"article": catalog.article_id, "newest": newest,
+         "keys": [{"claim_id": c.id, "claim_hash": claim_hash(c)} for c in chosen.values()]}))
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row["claim_id"], []).append(row)
+    return {cid: (with_changes(chosen[cid], [Step(r["as_of_release_id"], r["as_of"], stored_verdict(r)) for r in own]),
+                  own[0]["releases_moved"] - len({r["as_of_release_id"] for r in own}))
+            for cid, own in found.items()}
 
 
 def unstored_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:

@@ -68,12 +68,11 @@ def caveat(v) -> str:
     return f"{MODE[v.mode]}, {v.period}{reading}"
 
 
-def write_pages(con: duckdb.DuckDBPyConnection, articles: list, staging: Path, store_name: str, today: date,
-                previous: Path) -> None:
-    """Write every page of the site (not its charts) into the folder being built (`previous`: the site it replaces)."""
+def write_pages(con: duckdb.DuckDBPyConnection, articles: list, staging: Path, store_name: str, today: date) -> None:
+    """Write every page of the site (not its charts) into the folder being built."""
     linked = {f["release_id"] for art in articles for page in art.pages for f in page.files}
     sources, states = source_pages(con, linked), alert_states(con, today)
-    enrich_sources(con, sources, staging, today, previous)
+    enrich_sources(con, sources, staging, today)
     env = _environment()
     common = {"built": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "store": store_name, "sources": sources}
     reviews = [r for art in articles for r in write_article(env, con, staging, art, states, common)]
@@ -100,7 +99,7 @@ def build_site(con: duckdb.DuckDBPyConnection, catalogs: list[Catalog], out: Pat
     today = today or date.today()
     with Drawing() as drawing:  # new charts are drawn in worker processes while the pages are read and written
         articles = [gather_article(con, catalog, out, today, drawing) for catalog in catalogs]
-        write_pages(con, articles, staging, store_name, today, out)
+        write_pages(con, articles, staging, store_name, today)
         drawing.finish()
     for art in articles:
         write_charts(staging, art)

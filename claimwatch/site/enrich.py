@@ -26,15 +26,13 @@ def review_dates(con: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, t
     return {claim: (first.isoformat(timespec="seconds"), last.isoformat(timespec="seconds")) for claim, first, last in rows}
 
 
-def enrich_sources(con: duckdb.DuckDBPyConnection, sources: list, site: Path, today: date | None = None,
-                   previous: Path | None = None) -> None:
+def enrich_sources(con: duckdb.DuckDBPyConnection, sources: list, site: Path, today: date | None = None) -> None:
     """Attach what the source pages show (`docs_index`/`docs_pages`, `revision_text`, `largest`, `warning_texts` on
-    each release, `next_release` on each page) and bundle the Data Docs into `site` (the folder being built;
-    `previous`: the site it replaces, whose answers that cannot have changed are read back)."""
+    each release, `next_release` on each page) and bundle the Data Docs into `site` (the folder being built)."""
     releases = [r for s in sources for r in s.releases]
     annotate_files(con, [f for r in releases for f in r["files"]])
     bundle_data_docs(releases, site)
-    add_source_details(con, sources, today or date.today(), previous, site)
+    add_source_details(con, sources, today or date.today())
 
 
 def enrich_claims(con: duckdb.DuckDBPyConnection, catalog: Catalog, pages: list, site: Path, under: str,

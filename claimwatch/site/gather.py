@@ -14,7 +14,7 @@ from claimwatch.ladder_chart import Ladder
 from claimwatch.site.drawing import Drawing, Job
 from claimwatch.site.vintages import ladder as vintage_ladder, vintage_series, cache_bytes
 from claimwatch.claims.catalog import Catalog, Claim, indicator_sql
-from claimwatch.claims.steps import (Step, _inputs, _published, claim_changes, claim_hash, current_verdicts,
+from claimwatch.claims.steps import (Step, _inputs, _published, catalog_changes, claim_hash, current_verdicts,
                                      unstored_counts)
 
 HISTORY_ROWS = 36  # releases of changes a claim page lists; `claimwatch history` shows every step
@@ -161,11 +161,13 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
     published, labels = _published(con), _release_labels(con)
     code = b"".join((Path(__file__).parents[1] / name).read_bytes()
                     for name in ("charts.py", "chart_labels.py", "ladder_chart.py", "present.py"))  # the code that draws and labels a chart
+    every_file = release_files(con, {r for v in verdicts for r in v.vintages})
+    changes = catalog_changes(con, catalog, [c for c in catalog.claims if c.indicator], HISTORY_ROWS) if history else {}
     pages = []
     for claim in catalog.claims:
         own = [v for v in verdicts if v.claim_id == claim.id]
         vintages = {r for v in own for r in v.vintages}
-        files = release_files(con, vintages)
+        files = [dict(f) for f in every_file if f["release_id"] in vintages]  # each page annotates its own (enrich.py)
         ladder, images, ladder_of, key, drawn = None, {}, 0, "", ()
         if claim.indicator and claim.chart:
             every = _inputs(published, claim)
@@ -182,7 +184,7 @@ def claim_pages(con: duckdb.DuckDBPyConnection, catalog: Catalog, history: bool 
                     drawing.add(images, name, job)
                 drawn = tuple(jobs)
             images["vintages.json"] = cache_bytes(claim, series)
-        steps, earlier = claim_changes(con, catalog, claim, HISTORY_ROWS) if history and claim.indicator else ([], 0)
+        steps, earlier = changes.get(claim.id, ([], 0))
         pages.append(ClaimPage(claim, own, steps, files, images, _through(files), unstored.get(claim.id, 0), key,
                                earlier, ladder, ladder_of, drawn))
     return pages

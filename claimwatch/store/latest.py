@@ -4,7 +4,8 @@ The rule is the view's (claimwatch/store/views.py): each period from the newest 
 Recomputing it means reading every vintage ever stored, so the store keeps the result and brings it up to date
 when a release is published: only the periods that release covers are looked at, and it takes a period over
 when it is newer than the release holding it. The same comparison gives the release's revision counts
-(`release_revisions`) and the values it revised the most (`release_largest_revisions`). Publishing an older vintage late, or taking a published release back (quarantine), is
+(`release_revisions`), the values it revised the most (`release_largest_revisions`), and the periods it shares with
+the vintage before it (`release_coverage`: the holder it takes a period over from is that vintage). Publishing an older vintage late, or taking a published release back (quarantine), is
 rare; it rebuilds the table's result from the view. Claims as of a past release still use temporary views.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from claimwatch.sources.base import TableSpec
+from claimwatch.store.store import sql_dir
 from claimwatch.store.views import latest_select
 
 SUMMARY = """select new_release_id as release_id, '{table}' as table_name,
@@ -59,6 +61,9 @@ def ensure(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
             " and not exists (select 1 from release_largest_revisions where table_name = $t)", {"t": spec.name}).fetchone()[0]
         if missing:
             _refill_largest(con, spec)
+        if con.execute(f"select exists (select 1 from {name}) and not exists (select 1 from release_coverage"
+                       " where table_name = ?)", [spec.name]).fetchone()[0]:
+            _refill_coverage(con, spec)  # a store written before coverage was kept
         return
     if kind == "view":
         con.execute(f"drop view {name}")
@@ -78,6 +83,16 @@ def _recount(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     con.execute(f"delete from release_revisions where table_name = '{spec.name}'")
     con.execute(f"insert into release_revisions {SUMMARY.format(table=spec.name, period=spec.period)}")
     _refill_largest(con, spec)
+    _refill_coverage(con, spec)
+
+
+def _refill_coverage(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Every published release's coverage of the table, from every stored vintage (sql/store/release_coverage.sql)."""
+    covered = " or ".join(f"t.{v} is not null" for v in spec.values)
+    query = (sql_dir() / "store" / "release_coverage.sql").read_text().format(
+        table=spec.name, period=spec.period, covered=covered)
+    con.execute("delete from release_coverage where table_name = ?", [spec.name])
+    con.execute(f"insert into release_coverage {query}")
 
 
 def _refill_largest(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
@@ -184,8 +199,11 @@ def apply(con: duckdb.DuckDBPyConnection, plan: Plan, *, recheck: bool = True) -
     if recheck and _holders(con, spec, release_id) != plan.holders:
         return False
     p, t = spec.period, spec.name
-    for table in ("release_revisions", "release_largest_revisions"):
+    for table in ("release_revisions", "release_largest_revisions", "release_coverage"):
         con.execute(f"delete from {table} where release_id = ? and table_name = '{t}'", [release_id])
+    con.execute(f"""insert into release_coverage
+        select $rid, '{t}', count(*), count(holder), arg_max(holder, {p}) filter (where holder is not null)
+        from {plan.taking_over} having count(*) > 0""", {"rid": release_id})  # each holder: the vintage before it
     con.execute(f"""insert into release_revisions
         select $rid, '{t}', count(*) filter (where change = 'revised'), count(*) filter (where change = 'added'),
             count(*) filter (where change = 'removed'), count(distinct {p})
