@@ -113,6 +113,20 @@ def test_the_filled_sql_runs_in_the_duckdb_cli_and_returns_the_figure(hosted, bu
     assert checked == 6  # three claims, as stated and latest
 
 
+def test_the_latest_period_is_found_once_for_readings_that_share_an_indicator_and_query(built_con):
+    """A build finds each (indicator, latest query) answer once (filled_sql.mode_params' memo): the same SQL as
+    finding it for every reading, with fewer queries than readings."""
+    from claimwatch.site.downloads import claim_queries
+
+    memo, readings = {}, 0
+    for catalog in load_catalogs():
+        for claim in catalog.claims:
+            assert claim_queries(built_con, claim, ["as_stated", "latest"], memo) == \
+                claim_queries(built_con, claim, ["as_stated", "latest"])
+            readings += sum(1 for r in claim.readings if claim.latest and r.indicator and r.observe)
+    assert 0 < len(memo) < readings and any(memo.values())
+
+
 def json_ld(page: str) -> dict:
     return json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
 

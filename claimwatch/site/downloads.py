@@ -68,12 +68,13 @@ def figures_json(claim: Claim, verdicts: list[Verdict], queries: list[tuple[str,
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def claim_queries(con: duckdb.DuckDBPyConnection, claim: Claim, modes: list[str]) -> list[tuple[str, str]]:
-    """Each reading's observe SQL in each mode, ready to paste into duckdb."""
+def claim_queries(con: duckdb.DuckDBPyConnection, claim: Claim, modes: list[str],
+                  memo: dict | None = None) -> list[tuple[str, str]]:
+    """Each reading's observe SQL in each mode, ready to paste into duckdb (`memo`: see filled_sql.mode_params)."""
     found = []
     for reading in claim.readings:
         for mode in modes:
-            sql = filled_sql(con, claim, reading, mode)
+            sql = filled_sql(con, claim, reading, mode, memo)
             if sql:
                 label = f"{reading.label}, " if reading.id else ""
                 found.append((f"{label}{mode.replace('_', ' ')}", sql))
@@ -81,13 +82,13 @@ def claim_queries(con: duckdb.DuckDBPyConnection, claim: Claim, modes: list[str]
 
 
 def write_claim_files(con: duckdb.DuckDBPyConnection, claim: Claim, verdicts: list[Verdict], site: Path,
-                      under: str = "") -> ClaimFiles:
+                      under: str = "", memo: dict | None = None) -> ClaimFiles:
     """Write <under>downloads/<claim>.csv and .json into the site (`under`: the article's folder, as claim ids are
     unique only within an article); return their links from the site's root and the filled SQL."""
     folder = site / under / DOWNLOADS
     folder.mkdir(parents=True, exist_ok=True)
     modes = list(dict.fromkeys(v.mode for v in verdicts))
-    queries = claim_queries(con, claim, modes)
+    queries = claim_queries(con, claim, modes, memo)
     rows = figure_rows(claim, verdicts)
     files = ClaimFiles(queries=queries)
     if rows:

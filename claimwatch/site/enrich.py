@@ -41,10 +41,10 @@ def enrich_claims(con: duckdb.DuckDBPyConnection, catalog: Catalog, pages: list,
     (agency URLs, downloads, filled SQL, ClaimReview); return its ClaimReviews."""
     site_url = site_url if site_url is not None else os.environ.get("CLAIMWATCH_SITE_URL") or None
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    dates, reviews = review_dates(con, catalog.article_id), []
+    dates, reviews, memo = review_dates(con, catalog.article_id), [], {}
+    annotate_files(con, [f for page in pages for f in page.files])  # each page has its own file rows
     for page in pages:
-        annotate_files(con, page.files)
-        files = write_claim_files(con, page.claim, page.verdicts, site, under)
+        files = write_claim_files(con, page.claim, page.verdicts, site, under, memo)
         first, last = dates.get(page.claim.id, (now, now))
         review = claim_review(catalog.article, page.claim, page.verdicts, first, last, site_url)
         reviews.append(review)

@@ -42,24 +42,32 @@ def fill(sql: str, params: dict) -> str:
     return _PARAM.sub(lambda m: sql_literal(params[m.group(1)]) if m.group(1) in params else m.group(0), sql)
 
 
-def mode_params(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Reading, mode: str) -> dict | None:
-    """The parameters a mode observes with: the stated period, or the latest one found in the store now."""
+def mode_params(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Reading, mode: str,
+                memo: dict | None = None) -> dict | None:
+    """The parameters a mode observes with: the stated period, or the latest one found in the store now (`memo`:
+    answers already found, by indicator and query, which readings and claims share: 11 queries a build, not 28)."""
     if mode == "as_stated":
         return {k: v for k, v in claim.as_stated.items() if k != "label"}
     if not claim.latest or not reading.indicator:
         return None
+    key = (reading.indicator, claim.latest["query"])
+    if memo is not None and key in memo:
+        return memo[key]
     cursor = con.execute(with_indicator(reading.indicator, claim.latest["query"]))
     row = cursor.fetchone()
-    if row is None or any(v is None for v in row):
-        return None
-    return {d[0]: (v.isoformat() if hasattr(v, "isoformat") else v) for d, v in zip(cursor.description, row)}
+    found = None if row is None or any(v is None for v in row) else {
+        d[0]: (v.isoformat() if hasattr(v, "isoformat") else v) for d, v in zip(cursor.description, row)}
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
-def filled_sql(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Reading, mode: str) -> str | None:
+def filled_sql(con: duckdb.DuckDBPyConnection, claim: Claim, reading: Reading, mode: str,
+               memo: dict | None = None) -> str | None:
     """The reading's observe query in a mode, with its indicator inlined and its parameters filled in."""
     if not reading.indicator or not reading.observe:
         return None
-    params = mode_params(con, claim, reading, mode)
+    params = mode_params(con, claim, reading, mode, memo)
     if params is None:
         return None
     period = claim.as_stated.get("label", "") if mode == "as_stated" else claim.latest["label"].format(**params)
