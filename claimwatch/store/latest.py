@@ -200,7 +200,11 @@ def apply(con: duckdb.DuckDBPyConnection, plan: Plan, *, recheck: bool = True) -
         return False
     p, t = spec.period, spec.name
     for table in ("release_revisions", "release_largest_revisions", "release_coverage"):
-        con.execute(f"delete from {table} where release_id = ? and table_name = '{t}'", [release_id])
+        # A DuckLake delete conflicts with any other writer's insert into the table, whatever the rows: a new
+        # release has none to delete, so it deletes nothing (reads never conflict).
+        where = f"where release_id = ? and table_name = '{t}'"
+        if con.execute(f"select exists (select 1 from {table} {where})", [release_id]).fetchone()[0]:
+            con.execute(f"delete from {table} {where}", [release_id])
     con.execute(f"""insert into release_coverage
         select $rid, '{t}', count(*), count(holder), arg_max(holder, {p}) filter (where holder is not null)
         from {plan.taking_over} having count(*) > 0""", {"rid": release_id})  # each holder: the vintage before it
