@@ -6,8 +6,9 @@ evaluate of them into an empty store (with Data Docs, as `claimwatch ingest` doe
 nothing new; `claimwatch check` (current_verdicts in process, and the command); evaluate + site after a run that
 added one release; `claimwatch --help`; Prefect's start-up (import, temporary API server); and the per-run cost of
 adding one release to stores holding 1x, 4x and 16x the recorded vintages (synthetic_vintages.py), with their
-stored steps backfilled. Each added-release run is a process of its own, as a monthly run is (add_one_process). Prints the tables and writes benchmarks/results/pipeline.json. A missed target is reported,
-not failed; an error exits non-zero. --smoke (what CI runs): two small sources, one repeat, scales 1 and 2.
+stored steps backfilled. Each added-release run is a process of its own, as a monthly run is (add_one_process).
+Prints the tables and writes benchmarks/results/pipeline.json. A missed target is reported, not failed; an error
+exits non-zero. --smoke (what CI runs): two small sources, one repeat, scales 1 and 2.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def add_one_process(template: Path, added: Path, folder: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def repeated_add_one(template: Path, added: Path, folder: Path, catalogs, repeat: int) -> dict:
+def repeated_add_one(template: Path, added: Path, folder: Path, repeat: int) -> dict:
     runs = []
     for i in range(repeat):
         (folder / f"r{i}").mkdir()
@@ -183,7 +184,7 @@ def growth(base_store: Path, added: Path, folder: Path, catalogs, scales: list[i
             backfill = timed(lambda: pipeline.evaluate(store, catalogs, backfill=True))[0]
             store.con.execute("checkpoint")
         found[scale] = {"copies": copies, "backfill_seconds": backfill,
-                        **repeated_add_one(template, added, work, catalogs, repeat)}
+                        **repeated_add_one(template, added, work, repeat)}
         say(f"growth {scale}x: {found[scale]['vintages']} vintages, backfill {backfill:.1f} s, "
               f"evaluate+site {found[scale]['total']['median']:.2f} s")
     return found
@@ -289,7 +290,7 @@ def main() -> None:
         base_store = tmp / "base" / "claimwatch.duckdb"
         ingest(base_store, base, catalogs)
         (tmp / "added").mkdir()
-        r["added"] = repeated_add_one(base_store, added, tmp / "added", catalogs, repeat)
+        r["added"] = repeated_add_one(base_store, added, tmp / "added", repeat)
         say(f"added {r['added_release']}: evaluate+site {r['added']['total']['median']:.2f} s")
         r["help"] = stats([command_seconds([str(CLI), "--help"]) for _ in range(3)])
         r["prefect"] = prefect_startup(1 if args.smoke else 3)

@@ -34,13 +34,10 @@ def shared_periods(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...]
     vintage, as kept at publication (release_coverage, claimwatch/store/latest.py): a build reads a row a release
     rather than comparing the vintages around it (0.3-0.6 s a build at 16x the recorded vintages, most of it
     finding one release's rows among millions). With several tables, the source's last table that covers it."""
-    found: dict[str, dict] = {}
     names = [spec.name for spec in tables]
     rows = dict_rows(con.execute("select * from release_coverage where list_contains(?, table_name)"
                                  " and list_contains(?, release_id)", [names, releases])) if releases else []
-    for row in sorted(rows, key=lambda r: names.index(r["table_name"])):
-        found[row["release_id"]] = row
-    return found
+    return {row["release_id"]: row for row in sorted(rows, key=lambda r: names.index(r["table_name"]))}
 
 
 def changed(counts: dict | None) -> bool:

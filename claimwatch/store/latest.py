@@ -4,9 +4,10 @@ The rule is the view's (claimwatch/store/views.py): each period from the newest 
 Recomputing it means reading every vintage ever stored, so the store keeps the result and brings it up to date
 when a release is published: only the periods that release covers are looked at, and it takes a period over
 when it is newer than the release holding it. The same comparison gives the release's revision counts
-(`release_revisions`), the values it revised the most (`release_largest_revisions`), and the periods it shares with
-the vintage before it (`release_coverage`: the holder it takes a period over from is that vintage). Publishing an older vintage late, or taking a published release back (quarantine), is
-rare; it rebuilds the table's result from the view. Claims as of a past release still use temporary views.
+(`release_revisions`), the values it revised the most (`release_largest_revisions`), and the periods it shares
+with the vintage before it (`release_coverage`: the holder it takes a period over from is that vintage).
+Publishing an older vintage late, or taking a published release back (quarantine), is rare; it rebuilds the
+table's result from the view. Claims as of a past release still use temporary views.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from dataclasses import dataclass
 import duckdb
 
 from claimwatch.sources.base import TableSpec
-from claimwatch.store.store import sql_dir
-from claimwatch.store.views import latest_select
+from claimwatch.store.views import coverage_select, latest_select
 
 SUMMARY = """select new_release_id as release_id, '{table}' as table_name,
     count(*) filter (where change = 'revised') as revised, count(*) filter (where change = 'added') as added,
@@ -87,12 +87,9 @@ def _recount(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
 
 
 def _refill_coverage(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    """Every published release's coverage of the table, from every stored vintage (sql/store/release_coverage.sql)."""
-    covered = " or ".join(f"t.{v} is not null" for v in spec.values)
-    query = (sql_dir() / "store" / "release_coverage.sql").read_text().format(
-        table=spec.name, period=spec.period, covered=covered)
+    """Every published release's coverage of the table, from every stored vintage (views.coverage_select)."""
     con.execute("delete from release_coverage where table_name = ?", [spec.name])
-    con.execute(f"insert into release_coverage {query}")
+    con.execute(f"insert into release_coverage {coverage_select(spec)}")
 
 
 def _refill_largest(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:

@@ -56,6 +56,22 @@ newest as (
 select t.* from {spec.name} as t join newest using ({spec.period}, release_id)"""
 
 
+def coverage_select(spec: TableSpec) -> str:
+    """Per published release: the periods it covers, how many an earlier vintage covered (in the order of
+    `<table>_revisions`), and that vintage at its newest shared period: the rows of `release_coverage`."""
+    p = spec.period
+    return f"""{_coverage_ctes(spec)},
+ordered as (
+    select release_id, {p},
+        lag(release_id) over (partition by {p} order by data_through, release_label, release_id) as earlier
+    from coverage
+)
+select release_id, '{spec.name}' as table_name, count(*) as periods, count(earlier) as shared,
+    arg_max(earlier, {p}) filter (where earlier is not null) as earlier_release_id
+from ordered
+group by release_id"""
+
+
 def revisions_view(spec: TableSpec) -> str:
     """Create `<table>_revisions`: values that changed between consecutive releases covering a period."""
     p = spec.period
