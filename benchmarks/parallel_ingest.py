@@ -106,6 +106,7 @@ def one_run(kind: str, workers: int, releases: Path, names: list[str], tmp: Path
             "cores_used": (cpu_workers + cpu_parent) / wall, "conflicts": done.retries["conflicts"],
             "seconds_lost": done.retries["seconds_lost"], "releases": published, "load_average": load,
             "cores_free": free, "source_seconds": done.source_seconds,
+            "duckdb_threads_per_worker": sorted(set(done.worker_threads.values())),
             "statements_per_release": (after[0] - before[0]) / published if dbname else None,
             "transactions_per_release": (after[1] - before[1]) / published if dbname else None,
             "begins_per_release": (after[2] - before[2]) / published if dbname else None}
@@ -126,6 +127,12 @@ def git_commit() -> str:
 def median_of(runs: list[dict], key: str) -> float | None:
     values = [r[key] for r in runs if r[key] is not None]
     return statistics.median(values) if values else None
+
+
+def threads_of(r: dict, workers: int) -> str:
+    found = {t for x in r["runs"] if x["store"] == "ducklake" and x["workers"] == workers
+             for t in x["duckdb_threads_per_worker"]}
+    return "/".join(map(str, sorted(found))) or "?"
 
 
 def report(r: dict) -> None:
@@ -152,11 +159,12 @@ def report(r: dict) -> None:
         print(f"\ngoal: 2 workers {ratio:.2f}x faster than 1 on the DuckLake (goal >= {GOAL}x): "
               f"{'met' if ratio >= GOAL else 'NOT met'}")
         one = next(s for s in r["summary"] if s["store"] == "ducklake" and s["workers"] == 1)
-        print(f"  CPU: {one['cpu']:.1f} s with 1 worker, {two['cpu']:.1f} s with 2 (+{two['cpu'] - one['cpu']:.1f} s: "
+        print(f"  CPU: {one['cpu']:.1f} s with 1 worker, {two['cpu']:.1f} s with 2 ({two['cpu'] - one['cpu']:+.1f} s: "
               f"a second interpreter's imports and GX context, {two['seconds_lost']:.1f} s of attempts lost to "
               f"{two['conflicts']:.0f} conflicts); cores obtained {one['cores_used']:.2f} -> {two['cores_used']:.2f} "
               f"of {r['cpus']}; before the 2-worker run two CPU-bound processes got {two['cores_free']:.2f} cores "
-              f"(load average {two['load_average']:.1f}): the ceiling of what 2 workers can gain there")
+              f"(load average {two['load_average']:.1f}): the ceiling of what 2 workers can gain there; DuckDB "
+              f"threads per worker: {threads_of(r, 1)} with 1, {threads_of(r, 2)} with 2 (parallel.worker_threads)")
         run1 = next(x for x in r["runs"] if x["store"] == "ducklake" and x["workers"] == 1)
         name, longest = max(run1["source_seconds"].items(), key=lambda kv: kv[1])
         print(f"  with 1 worker the longest source, {name}, took {longest:.1f} s of the workers' {run1['ingest']:.1f} s "

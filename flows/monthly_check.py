@@ -32,6 +32,7 @@ from claimwatch.audit import run_docs_dir
 from claimwatch.claims.judge import VERDICTS
 from claimwatch.errors import StoreBusyError
 from claimwatch.ingest import Outcome
+from claimwatch.parallel import worker_threads
 from claimwatch.run_lock import run_lock
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
@@ -119,11 +120,11 @@ def _fetch_live(names: list[str], db: str, mirror: str | None) -> dict[str, tupl
 
 @flow(name="check-sources", task_runner=ProcessPoolTaskRunner())
 def check_sources(names: list[str], db: str, releases: str | None, mirror: str | None, docs_dir: str,
-                  lock_wait_seconds: float = 0) -> tuple[list[dict], dict[str, str], list[str]]:
+                  lock_wait_seconds: float = 0, threads: int | None = None) -> tuple[list[dict], dict[str, str], list[str]]:
     """Every source's check-source task at once (a DuckLake store), each tagged `source:<name>`: the outcomes in the
     sources' order, the sources another run held (busy), and the Data Docs written."""
     futures = {name: check_source_task.with_options(tags=[source_tag(name)]).submit(
-        name, db, releases, mirror, docs_dir, lock_wait_seconds) for name in names}
+        name, db, releases, mirror, docs_dir, lock_wait_seconds, threads) for name in names}
     outcomes, busy, docs = [], {}, []
     for name, future in futures.items():
         try:
@@ -147,7 +148,7 @@ def _check_at_once(names, db, releases, mirror, docs_dir, workers, lock_wait_sec
         get_run_logger().info("made tag concurrency limits (1 run at a time): %s", ", ".join(made))
     workers = max(1, min(len(names), workers or os.cpu_count() or 1))
     run = check_sources.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
-    return run(names, db, releases, mirror, docs_dir, lock_wait_seconds)
+    return run(names, db, releases, mirror, docs_dir, lock_wait_seconds, worker_threads(workers))
 
 
 def _monthly_check(db, releases, sources, mirror, docs_dir, slack_channel, site, workers=None,

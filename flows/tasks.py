@@ -62,15 +62,15 @@ def stage_source(source_name: str, db: str, releases: str | None, mirror: str | 
 @task(name="check-source", task_run_name=run_name("check", lambda p: p["source_name"]), cache_policy=NO_CACHE,
       timeout_seconds=3600)
 def check_source_task(source_name: str, db: str, releases: str | None, mirror: str | None, docs_dir: str,
-                      lock_wait_seconds: float = 0) -> dict:
+                      lock_wait_seconds: float = 0, threads: int | None = None) -> dict:
     """One source's stage -> validate -> publish, whole, under its lock in the store (a DuckLake store, where the
-    sources run at once: flows/monthly_check.py tags this task `source:<name>`). Its own Data Docs go to
-    `docs_dir/<source>`. Returns {"outcomes": [...], "docs": index or None}; StoreBusyError when another run
-    holds the source."""
+    sources run at once: flows/monthly_check.py tags this task `source:<name>`), with at most `threads` DuckDB
+    threads (the cores shared among the workers). Its own Data Docs go to `docs_dir/<source>`. Returns
+    {"outcomes": [...], "docs": index or None}; StoreBusyError when another run holds the source."""
     from pathlib import Path
 
     source = all_sources(config.mirror_url(mirror))[source_name]
-    with open_store(db) as store:
+    with open_store(db, threads=threads) as store:
         auditor = Auditor(store, Path(docs_dir) / source_name)
         outcomes = pipeline.ingest_source(store, source, releases=Path(releases) if releases else None,
                                           auditor=auditor, lock_wait_seconds=lock_wait_seconds)

@@ -28,6 +28,7 @@ from claimwatch.claims.steps import current_verdicts
 from claimwatch.devtools.pg import pg_bin
 from claimwatch.errors import StoreBusyError
 from claimwatch.ingest import recorded_candidates, stage_candidate
+from claimwatch.parallel import ingest_parallel, worker_threads
 from claimwatch.sources import TABLES_BY_SOURCE, all_sources
 from claimwatch.store import open_store
 from claimwatch.store.location import parse_store
@@ -437,3 +438,18 @@ def test_ingest_with_workers_on_a_ducklake(lake_setting, shared_data, tmp_path):
                               "--workers", "2"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "several workers need a DuckLake store" in refused.stderr
     assert not (tmp_path / "f.duckdb").exists()
+
+
+def test_workers_share_the_cores_out_among_their_duckdb_threads(lake_setting, shared_data, tmp_path):
+    """Two pool workers on this machine run a DuckDB thread per core each no more: each gets its share of the cores
+    (on 2 cores, 4 threads against 2 cost 13 s more CPU than 2 in the recorded ingest: worker_threads)."""
+    folder = subset(shared_data, tmp_path / "releases")
+    done = ingest_parallel(lake_setting, list(SOURCES), 2, releases=folder)
+    assert sorted(o.status for o in done.outcomes) == ["published"] * 5
+    cores = os.cpu_count() or 1
+    assert len(done.worker_threads) == 2 and set(done.worker_threads.values()) == {max(1, cores // 2)}
+    assert worker_threads(1) == cores and worker_threads(cores * 2) == 1
+    with open_store(lake_setting, threads=1) as store:  # the setting reaches the connection, as on a file store
+        assert store.con.execute("select current_setting('threads')").fetchone()[0] == 1
+    with open_store(tmp_path / "f.duckdb", threads=1) as store:
+        assert store.con.execute("select current_setting('threads')").fetchone()[0] == 1

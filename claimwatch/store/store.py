@@ -308,16 +308,24 @@ def require_store(path: str | Path | StoreLocation) -> Path | StoreLocation:
     return location.path
 
 
+def _settings(threads: int | None) -> dict | None:
+    """The connection's DuckDB settings: the memory limit configured (config.py), and a cap on its threads."""
+    limit = duckdb_memory_limit()
+    settings = ({"memory_limit": limit} if limit else {}) | ({"threads": int(threads)} if threads else {})
+    return settings or None
+
+
 def open_store(path: str | Path | StoreLocation, tables: Iterable[TableSpec] | None = None, *,
-               read_only: bool = False, create: bool = True) -> Store:
+               read_only: bool = False, create: bool = True, threads: int | None = None) -> Store:
     """Open (and, unless read-only, create or upgrade) the store `path` names (a file, or a DuckLake setting);
-    `tables` default to every source's.
+    `tables` default to every source's. `threads` caps DuckDB's threads (a writer among several worker processes
+    on one machine: claimwatch/parallel.py worker_threads); default, one per core.
 
     With `create=False` (or read-only) a missing file store is a NoStoreError: no file and no folder is made.
     """
     location = store_location(path)
     if location.is_lake:
-        return _open_lake(location, tables, read_only)
+        return _open_lake(location, tables, read_only, threads)
     path = location.path
     if read_only or not create:
         require_store(path)
@@ -327,8 +335,7 @@ def open_store(path: str | Path | StoreLocation, tables: Iterable[TableSpec] | N
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(store_problem(path, exc) or f"{path}: {exc.strerror}; choose another location with --db") from exc
-    limit = duckdb_memory_limit()
-    store = Store(_connect(path, read_only=False, config={"memory_limit": limit} if limit else None), location)
+    store = Store(_connect(path, read_only=False, config=_settings(threads)), location)
     try:
         store.create_schema(all_tables() if tables is None else tables)
     except (duckdb.Error, OSError) as exc:
@@ -340,10 +347,10 @@ def open_store(path: str | Path | StoreLocation, tables: Iterable[TableSpec] | N
     return store
 
 
-def _open_lake(location: StoreLocation, tables: Iterable[TableSpec] | None, read_only: bool) -> Store:
+def _open_lake(location: StoreLocation, tables: Iterable[TableSpec] | None, read_only: bool,
+               threads: int | None = None) -> Store:
     """A DuckLake store; read-only attaches refuse every write."""
-    limit = duckdb_memory_limit()
-    store = Store(lake.connect(location, read_only, {"memory_limit": limit} if limit else None), location)
+    store = Store(lake.connect(location, read_only, _settings(threads)), location)
     if read_only:
         if not store.con.execute("select 1 from duckdb_tables() where database_name = current_database()"
                                  " and table_name = 'releases'").fetchone():
