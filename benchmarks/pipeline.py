@@ -39,7 +39,7 @@ from claimwatch.site.gather import claim_pages, source_pages
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
 
-from synthetic_vintages import add_copies  # benchmarks/ is on sys.path when this file runs as a script
+from synthetic_vintages import YEARS_PER_COPY, add_copies  # benchmarks/ is on sys.path when this file runs as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / ".venv" / "bin" / "claimwatch"
@@ -171,8 +171,16 @@ def repeated_add_one(template: Path, added: Path, folder: Path, repeat: int) -> 
     return {**out, "vintages": runs[0]["vintages"], "steps": runs[0]["steps"]}
 
 
-def growth(base_store: Path, added: Path, folder: Path, catalogs, scales: list[int], repeat: int) -> dict:
-    """Per scale: clone the vintages, backfill the steps, then the one-added-release run."""
+def stored_periods(store) -> int:
+    """The distinct periods of every table, summed: how far the stored history reaches."""
+    return sum(store.con.execute(f"select count(distinct {spec.period}) from {spec.name}").fetchone()[0]
+               for source in all_sources().values() for spec in source.tables)
+
+
+def growth(base_store: Path, added: Path, folder: Path, catalogs, scales: list[int], repeat: int,
+           years_per_copy: int = YEARS_PER_COPY) -> dict:
+    """Per scale: clone the vintages (each copy years_per_copy older: synthetic_vintages.py), backfill the steps, then
+    the one-added-release run."""
     found = {}
     for scale in scales:
         work = folder / f"x{scale}"
@@ -180,10 +188,11 @@ def growth(base_store: Path, added: Path, folder: Path, catalogs, scales: list[i
         template = work / "template.duckdb"
         shutil.copy(base_store, template)
         with open_store(template) as store:
-            copies = add_copies(store, scale)
+            copies = add_copies(store, scale, years_per_copy)
             backfill = timed(lambda: pipeline.evaluate(store, catalogs, backfill=True))[0]
             store.con.execute("checkpoint")
-        found[scale] = {"copies": copies, "backfill_seconds": backfill,
+            periods = stored_periods(store)
+        found[scale] = {"copies": copies, "backfill_seconds": backfill, "periods": periods,
                         **repeated_add_one(template, added, work, repeat)}
         say(f"growth {scale}x: {found[scale]['vintages']} vintages, backfill {backfill:.1f} s, "
               f"evaluate+site {found[scale]['total']['median']:.2f} s")
@@ -212,6 +221,24 @@ def git_commit() -> str:
     return done.stdout.strip() or "unknown"
 
 
+def report_growth(r: dict, scales: list[int]) -> float:
+    """Print the growth table; the 1x per-run cost (evaluate + site, median)."""
+    base = r["growth"][scales[0]]["total"]["median"]
+    print(f"\n{'scale':>5s} {'vintages':>8s} {'periods':>7s} {'backfill s':>10s} {'evaluate s':>10s} {'site s':>8s} {'eval+site':>9s} "
+          f"{'ratio':>6s} | site: {'claim pages':>11s} {'source pages':>12s} {'render':>7s}")
+    for scale in scales:
+        g = r["growth"][scale]
+        print(f"{scale:4d}x {g['vintages']:8d} {g['periods']:7d} {g['backfill_seconds']:10.1f} {g['evaluate']['median']:10.2f} "
+              f"{g['site']['median']:8.2f} {g['total']['median']:9.2f} {g['total']['median'] / base:6.2f} | "
+              f"      {g['site_claim_pages']['median']:11.2f} {g['site_source_pages']['median']:12.2f} "
+              f"{g['site_rest']['median']:7.2f}")
+    print(f"(each synthetic vintage {r['years_per_copy']} year(s) older than the one it copies)")
+    if len(scales) > 1:
+        ratio = r["growth"][scales[-1]]["total"]["median"] / base
+        print(f"{scales[-1]}x / 1x per-run cost: {ratio:.2f} (goal <= 1.5: {'met' if ratio <= 1.5 else 'NOT met'})")
+    return base
+
+
 def report(r: dict, scales: list[int]) -> None:
     m = lambda key: r[key]["median"]  # noqa: E731
     print(f"\n{r['releases']} recorded releases{' (smoke: two small sources)' if r['smoke'] else ''}, {r['cpus']} CPUs "
@@ -226,15 +253,7 @@ def report(r: dict, scales: list[int]) -> None:
         print(f"{name:34s} {s['min']:8.2f} {s['median']:8.2f} {s['max']:8.2f}")
     print(f"peak RSS after the full ingest: {r['peak_rss_mib']:.0f} MiB (after the bare load, which ran first in this "
           f"process: {r['peak_rss_after_bare_mib']:.0f} MiB)")
-    base = r["growth"][scales[0]]["total"]["median"]
-    print(f"\n{'scale':>5s} {'vintages':>8s} {'backfill s':>10s} {'evaluate s':>10s} {'site s':>8s} {'eval+site':>9s} "
-          f"{'ratio':>6s} | site: {'claim pages':>11s} {'source pages':>12s} {'render':>7s}")
-    for scale in scales:
-        g = r["growth"][scale]
-        print(f"{scale:4d}x {g['vintages']:8d} {g['backfill_seconds']:10.1f} {g['evaluate']['median']:10.2f} "
-              f"{g['site']['median']:8.2f} {g['total']['median']:9.2f} {g['total']['median'] / base:6.2f} | "
-              f"      {g['site_claim_pages']['median']:11.2f} {g['site_source_pages']['median']:12.2f} "
-              f"{g['site_rest']['median']:7.2f}")
+    base = report_growth(r, scales)
     targets = [("ingest+validate+evaluate / bare", m("full") / m("bare"), 3.0, "x"),
                ("no-change run", m("rerun"), 1.0, "s"), ("check (command)", m("check_command"), 1.0, "s"),
                ("site after one added release (evaluate+site)", r["added"]["total"]["median"], 3.0, "s"),
@@ -247,11 +266,24 @@ def report(r: dict, scales: list[int]) -> None:
     r["targets"] = [{"target": n, "measured": v, "goal": g, "unit": u, "met": v <= g} for n, v, g, u in targets]
 
 
+def growth_only(releases: Path, tmp: Path, catalogs, scales: list[int], repeat: int, args) -> dict:
+    """The growth table alone: the base store without the held release, then growth()."""
+    base, added, _ = split_releases(releases, tmp / "split", SMOKE_HELD_SOURCE if args.smoke else HELD_SOURCE)
+    base_store = tmp / "base" / "claimwatch.duckdb"
+    ingest(base_store, base, catalogs)
+    (tmp / "growth").mkdir()
+    return growth(base_store, added, tmp / "growth", catalogs, scales, repeat, args.years_per_copy)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--releases", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scales", default="1,4,16")
+    parser.add_argument("--years-per-copy", type=int, default=YEARS_PER_COPY,
+                        help="how much older each synthetic vintage is (synthetic_vintages.py): 1 a history of "
+                             "overlapping vintages, 0 vintages of the same periods, 40 every copy new periods")
+    parser.add_argument("--growth-only", action="store_true", help="only the growth table (no other measure)")
     parser.add_argument("--smoke", action="store_true", help="two small sources, one repeat, scales 1,2: checks the script runs")
     parser.add_argument("--add-one", nargs=3, type=Path, metavar=("TEMPLATE", "ADDED", "FOLDER"),
                         help="internal: one added-release run (add_one), its figures printed as JSON")
@@ -263,12 +295,17 @@ def main() -> None:
     releases, catalogs = args.releases.resolve(), load_catalogs()
     r: dict = {"machine": f"{platform.machine()} {platform.python_version()}", "cpus": os.cpu_count(),
                "load_average_at_start": os.getloadavg(), "commit": git_commit(), "smoke": args.smoke,
-               "repeat": repeat, "scales": scales}
+               "repeat": repeat, "scales": scales, "years_per_copy": args.years_per_copy}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if args.smoke:
             releases = smoke_releases(releases, tmp / "smoke")
         r["releases"] = len(recorded_entries(releases, all_sources().values())[0])
+        if args.growth_only:
+            r["growth"] = growth_only(releases, tmp, catalogs, scales, repeat, args)
+            report_growth(r, scales)
+            write_results(r, "pipeline_growth.json")
+            return
         bare = [bare_load(releases) for _ in range(repeat)]
         r["bare"], r["bare_files"] = stats([b[0] for b in bare]), bare[0][1]
         r["peak_rss_after_bare_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / MIB
@@ -297,9 +334,13 @@ def main() -> None:
         say(f"--help {r['help']['median']:.2f} s; import prefect {r['prefect']['import_prefect']['median']:.2f} s, "
             f"temporary_api {r['prefect']['temporary_api']['median']:.2f} s")
         (tmp / "growth").mkdir()
-        r["growth"] = growth(base_store, added, tmp / "growth", catalogs, scales, repeat)
+        r["growth"] = growth(base_store, added, tmp / "growth", catalogs, scales, repeat, args.years_per_copy)
     report(r, scales)
-    out = Path(__file__).parent / "results" / "pipeline.json"
+    write_results(r, "pipeline.json")
+
+
+def write_results(r: dict, name: str) -> None:
+    out = Path(__file__).parent / "results" / name
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(r, indent=2, default=str))
 

@@ -1,9 +1,14 @@
 """Synthetic vintages for the growth benchmark: SQL copies of a store's published releases, older than the real ones.
 
 Copy k (1 <= k < scale) of a published release `source/label@hash` is `source/label-s{k}@{hash'}` with a new sha256
-(sha256 of the original's sha256 and k), its data_through and every period shifted back k*40 years (month periods
-by `interval (k*40) year`, year periods by k*40; a `fiscal_year` column with them) and its ingested_at k days
-earlier, so every real release stays the newest. Its rows in its source's normalised tables and its raw_files rows
+(sha256 of the original's sha256 and k), its data_through and every period shifted back k*Y years (month periods
+by `interval (k*Y) year`, year periods by k*Y; a `fiscal_year` column with them), its data_through k days more,
+and its ingested_at k days earlier, so every real release stays the newest. Y (`years_per_copy`) says how the
+history grows:
+- 1 (the default): a store that has run for years. Each copy is a year older, so it revises three of the four
+  years the next one covers: 16x the vintages span about 5x the periods, with revisions between them.
+- 0: vintages only: every copy covers the same periods as its original (no period is added, none revised).
+- 40: no overlap: every copy adds periods of its own, so the periods grow as fast as the vintages. Its rows in its source's normalised tables and its raw_files rows
 are copied with the new release id. The stored steps are not copied: backfill them afterwards
 (`pipeline.evaluate(store, catalogs, backfill=True)`), as a store that has run for years would have them.
 """
@@ -14,7 +19,7 @@ from claimwatch.sources import SOURCE_CLASSES
 from claimwatch.store import Store
 from claimwatch.store.migrate import columns
 
-YEARS_PER_COPY = 40
+YEARS_PER_COPY = 1
 
 
 def _shifted(column: str, period: str, years: str) -> str:
@@ -28,7 +33,7 @@ def _shifted(column: str, period: str, years: str) -> str:
     return f"t.{column}"
 
 
-def add_copies(store: Store, scale: int) -> int:
+def add_copies(store: Store, scale: int, years_per_copy: int = YEARS_PER_COPY) -> int:
     """Insert scale-1 synthetic copies of every published release (one transaction); the releases added."""
     if scale <= 1:
         return 0
@@ -44,11 +49,11 @@ def add_copies(store: Store, scale: int) -> int:
                where r.status = 'published'""", [scale])
         con.execute("alter table synthetic_map add column new_id varchar")
         con.execute("update synthetic_map set new_id = source || '/' || new_label || '@' || new_sha[1:8]")
-        years = f"(m.k * {YEARS_PER_COPY})::integer"
+        years = f"(m.k * {int(years_per_copy)})::integer"
         con.execute(
             f"""insert into releases by name
                 select m.new_id as release_id, r.source, m.new_label as release_label, r.grain,
-                       (r.data_through - to_years({years}))::date as data_through, m.new_sha as sha256,
+                       (r.data_through - to_years({years}) - to_days(m.k::integer))::date as data_through, m.new_sha as sha256,
                        r.size_bytes, r.file_count, r.row_count, r.status, r.reason, r.origin,
                        r.fetched_at - to_days(m.k::integer) as fetched_at,
                        r.ingested_at - to_days(m.k::integer) as ingested_at
