@@ -35,6 +35,7 @@ from claimwatch.audit import Auditor
 from claimwatch.claims.catalog import load_catalogs
 from claimwatch.claims.steps import current_verdicts
 from claimwatch.ingest import recorded_entries, release_order
+from claimwatch.site.articles import article_folder
 from claimwatch.site.gather import claim_pages, source_pages
 from claimwatch.sources import all_sources
 from claimwatch.store import open_store
@@ -145,7 +146,8 @@ def add_one(template: Path, added: Path, folder: Path, catalogs) -> dict:
         evaluate, evaluated = timed(lambda: pipeline.evaluate(store, catalogs))
         site = timed(lambda: pipeline.site(store, catalogs, folder / "site"))[0]
         vintages = store.con.execute("select count(*) from releases where status = 'published'").fetchone()[0]
-        claims = timed(lambda: claim_pages(store.con, catalogs[0]))[0]  # where the site's time goes, timed again
+        charts = folder / "site" / article_folder(catalogs[0].article_id) / "charts"  # as the next build reads them
+        claims = timed(lambda: claim_pages(store.con, catalogs[0], previous_charts=charts))[0]  # where the site's time goes, timed again
         sources = timed(lambda: source_pages(store.con))[0]
     steps = sum(len(s) for s in evaluated.steps.values())
     return {"evaluate": evaluate, "site": site, "total": evaluate + site, "vintages": vintages, "steps": steps,
