@@ -6,10 +6,10 @@ by `interval (k*Y) year`, year periods by k*Y; a `fiscal_year` column with them)
 and its ingested_at k days earlier, so every real release stays the newest. Y (`years_per_copy`) says how the
 history grows:
 - 1 (the default): a store that has run for years. Each copy is a year older, so it revises three of the four
-  years the next one covers: 16x the vintages span about 5x the periods, with revisions between them.
+  years the next one covers: 16x the recorded vintages hold 1.9x the periods, with revisions between them.
 - 0: vintages only: every copy covers the same periods as its original (no period is added, none revised).
-- 40: no overlap: every copy adds periods of its own, so the periods grow as fast as the vintages. Its rows in its source's normalised tables and its raw_files rows
-are copied with the new release id. The stored steps are not copied: backfill them afterwards
+- 40: no overlap: every copy adds periods of its own, so the periods grow as fast as the vintages.
+A copy's rows in its source's normalised tables and its raw_files rows are copied with the new release id. The stored steps are not copied: backfill them afterwards
 (`pipeline.evaluate(store, catalogs, backfill=True)`), as a store that has run for years would have them.
 """
 

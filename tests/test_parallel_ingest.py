@@ -441,8 +441,8 @@ def test_ingest_with_workers_on_a_ducklake(lake_setting, shared_data, tmp_path):
 
 
 def test_workers_share_the_cores_out_among_their_duckdb_threads(lake_setting, shared_data, tmp_path):
-    """Two pool workers on this machine run a DuckDB thread per core each no more: each gets its share of the cores
-    (on 2 cores, 4 threads against 2 cost 13 s more CPU than 2 in the recorded ingest: worker_threads)."""
+    """Two pool workers do not each run a DuckDB thread per core: each gets its share of the cores (on 2 cores,
+    four threads instead of two cost 13 s more CPU in the recorded ingest: parallel.worker_threads)."""
     folder = subset(shared_data, tmp_path / "releases")
     done = ingest_parallel(lake_setting, list(SOURCES), 2, releases=folder)
     assert sorted(o.status for o in done.outcomes) == ["published"] * 5
