@@ -164,18 +164,25 @@ def test_recorded_releases_decide_as_on_full_frames(shared_data, validator, tmp_
     assert reduced_rows < full_rows / 3
 
 
-def test_configurations_built_once_per_run_change_no_result(validator, store):
-    """GX with each expectation's configuration memoized (memo.py) finds what GX as shipped finds."""
+def test_configurations_and_metric_graphs_built_once_per_run_change_no_result(store):
+    """GX with each expectation's configuration memoized and each suite's metric graphs built on its first run
+    (memo.py) finds what GX as shipped finds, on a frame with other rows and other failures than the one the
+    graphs were built on."""
     release = ids(store.con)
     params = {"apr": release["fy21-fy24-apr"], "mar": release["fy21-fy24-mar"]}
+    validator = Validator(docs_dir=None)
+    clean = validator.validate(store.con, CBP.tables, params["apr"], full=True)
+    built = dict(validator._graphs)
+    assert clean.outcome != "failed" and built
     store.con.execute(f"update {TABLE} set encounter_count = -1 where {UNCHANGED}", params)
     store.con.execute(f"insert into {TABLE} select * from {TABLE} where release_id = ? limit 2", [params["apr"]])
     found = {}
     for memoize in (True, False):
         validator.memoize = memoize
         found[memoize] = comparable(validator.validate(store.con, CBP.tables, params["apr"], full=True))
-    validator.memoize = True
+    assert validator._graphs.keys() == built.keys() and all(validator._graphs[k] is built[k] for k in built)
     assert found[True] == found[False] and any(not f[6] for f in found[True])
+    assert comparable(clean) != found[True]
 
 
 def test_a_frame_validated_in_parts_finds_what_the_whole_frame_finds(store):

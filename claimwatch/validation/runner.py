@@ -103,7 +103,8 @@ class Validator:
         self.validated = 0
         self.full_frames = full_frames
         self.part_rows = part_rows  # None: every `rows` frame in one piece
-        self.memoize = True  # GX builds each expectation's configuration once per run (memo.py)
+        self.memoize = True  # GX builds each expectation's configuration and metric graph once per run (memo.py)
+        self._graphs: dict = {}  # the metric graphs of this run's suites (memo.py)
         install_memo()
         if self.docs_dir:
             self.context.add_data_docs_site(
@@ -166,7 +167,7 @@ class Validator:
 
     def _run(self, definition, df: pd.DataFrame, run_id):
         """One GX run of a validation definition on one frame."""
-        with memoized() if self.memoize else nullcontext():
+        with memoized(self._graphs) if self.memoize else nullcontext():
             return definition.run(batch_parameters={"dataframe": df}, run_id=run_id, result_format="SUMMARY")
 
     def build_docs(self) -> Path | None:
