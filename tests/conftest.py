@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# pytest-xdist's workers set COLUMNS=80 and LINES=24; rich would fix the CLI console at 80 columns when
+# claimwatch.cli is first imported, and the tests that set their own width (monkeypatch, CliRunner env) would wrap
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 import pytest
 
 from claim_support import catalog_by_id, catalog_ids

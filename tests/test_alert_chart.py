@@ -27,7 +27,7 @@ CBP = "cbp_nationwide_encounters_state"
 
 def _has_red(png: bytes) -> bool:
     with Image.open(io.BytesIO(png)) as image:
-        return RED in {p[:3] for p in image.convert("RGB").getdata()}
+        return RED in {p[:3] for p in image.convert("RGB").get_flattened_data()}
 
 
 def _ingest(store, shared_data, tmp_path, name: str):

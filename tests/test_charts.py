@@ -137,9 +137,9 @@ def test_the_period_that_triggered_an_alert_is_marked_apart_from_the_stated_one(
     assert render_png(data, trigger="2025-06-01") == plain  # the stated period is marked already
     assert render_png(data, trigger="2030-01-01") == plain  # a period the data lack is not drawn
     with Image.open(io.BytesIO(marked)) as image:  # the red rule and ring: pixels of the trigger colour
-        assert (180, 35, 24) in {p[:3] for p in image.convert("RGB").getdata()}
+        assert (180, 35, 24) in {p[:3] for p in image.convert("RGB").get_flattened_data()}
     with Image.open(io.BytesIO(plain)) as image:
-        assert (180, 35, 24) not in {p[:3] for p in image.convert("RGB").getdata()}
+        assert (180, 35, 24) not in {p[:3] for p in image.convert("RGB").get_flattened_data()}
 
 
 def test_a_phone_chart_keeps_its_text_at_10_px_when_shown_340_px_wide(built_con):
