@@ -130,6 +130,7 @@ def median_of(runs: list[dict], key: str) -> float | None:
 
 
 def threads_of(r: dict, workers: int) -> str:
+    """The DuckDB threads each lake worker ran with, over every run with `workers` workers ('1', '1/2')."""
     found = {t for x in r["runs"] if x["store"] == "ducklake" and x["workers"] == workers
              for t in x["duckdb_threads_per_worker"]}
     return "/".join(map(str, sorted(found))) or "?"

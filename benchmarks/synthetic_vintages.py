@@ -9,8 +9,9 @@ history grows:
   years the next one covers: 16x the recorded vintages hold 1.9x the periods, with revisions between them.
 - 0: vintages only: every copy covers the same periods as its original (no period is added, none revised).
 - 40: no overlap: every copy adds periods of its own, so the periods grow as fast as the vintages.
-A copy's rows in its source's normalised tables and its raw_files rows are copied with the new release id. The stored steps are not copied: backfill them afterwards
-(`pipeline.evaluate(store, catalogs, backfill=True)`), as a store that has run for years would have them.
+A copy's rows in its source's normalised tables and its raw_files rows are copied with the new release id. The
+stored steps are not copied: backfill them afterwards (`pipeline.evaluate(store, catalogs, backfill=True)`), as a
+store that has run for years would have them.
 """
 
 from __future__ import annotations

@@ -61,7 +61,6 @@ def install() -> None:
         processed_configurations.extend(processed)
         return list(validation_graphs), list(results), processed_configurations  # GX appends to and removes from these
 
-    subgraphs.claimwatch_memo = True
     Validator._generate_metric_dependency_subgraphs_for_each_expectation_configuration = subgraphs
 
 
